@@ -1,0 +1,144 @@
+"""The credential: validated against the form schema, normalised to a pod, bound to one host.
+
+The key may only ever be sent to the host the spec's `base_url` template gives for the pod (and that
+host must match `allowed_hosts`, over HTTPS). A base-URL override exists for the local harness and is
+accepted only for loopback hosts, so a typo or a hostile config cannot send the key anywhere else."""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import ipaddress
+import json
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from insightly_connector.errors import ConfigError
+from insightly_connector.redaction import process_redactor
+from insightly_connector.spec import Spec, validate_against
+from insightly_connector.templating import render_build
+
+_POD_TOKEN = re.compile(r"^[a-z0-9]+$")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a client needs to talk to one account. `repr` never shows the secrets."""
+
+    name: str
+    pod: str
+    base_url: str
+    username: str = field(repr=False)
+    password: str = field(repr=False)
+    description: str = ""
+    non_secure_data: dict[str, Any] = field(default_factory=dict)
+    pod_base_urls: dict[str, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(value for value in (self.username, self.password) if value)
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        """A stable, secret-free identity: the limiter and the quota are per credential."""
+        return (self.base_url, hashlib.sha256(self.username.encode()).hexdigest())
+
+    def for_pod(self, pod: str, spec: Spec) -> Credential:
+        """The same key aimed at another pod (used by `check` to say where a key does work)."""
+        return replace(self, pod=pod, base_url=_base_url_for(spec, pod, self.pod_base_urls.get(pod)))
+
+
+def load_credential(source: str | Path | dict, spec: Spec, *,
+                    pod_base_urls: dict[str, str] | None = None) -> Credential:
+    """Read (file path) or take (dict) a credential, validate it, and bind it to its host."""
+    data = _read(source) if not isinstance(source, dict) else dict(source)
+    for name in _secret_fields(spec):
+        if isinstance(data.get(name), str):
+            process_redactor.add(data[name])
+    validate_against(spec.credential_form, data, "credential")
+    pods = spec.credential["pods"]
+    pod = normalise_pod(str(data.get("pod") or pods["default"]), pods["url_pattern"])
+    overrides = dict(pod_base_urls or {})
+    if data.get("base_url"):
+        overrides[pod] = data["base_url"]
+    for url in overrides.values():
+        _require_loopback(url)
+    auth = spec.credential["auth"]
+    username = render_build(auth["username"], data)
+    password = render_build(auth["password"], {**data, "password": data.get("password", "")})
+    non_secure = {key: data[key] for key in spec.credential.get("non_secure", []) if key in data}
+    non_secure["pod"] = pod
+    return Credential(
+        name=str(data.get("name", "")),
+        description=str(data.get("description", "")),
+        pod=pod,
+        base_url=_base_url_for(spec, pod, overrides.get(pod)),
+        username=username,
+        password=password,
+        non_secure_data=non_secure,
+        pod_base_urls=overrides,
+    )
+
+
+def normalise_pod(value: str, url_pattern: str) -> str:
+    """Accept a pod token (`eu1`) or a pasted API URL (`https://api.eu1.insightly.com/v3.1`)."""
+    value = value.strip()
+    match = re.match(url_pattern, value, flags=re.IGNORECASE)
+    if match:
+        return match.group("pod").lower()
+    if _POD_TOKEN.match(value.lower()):
+        return value.lower()
+    raise ConfigError(f"credential.pod: {value!r} is neither a pod name such as 'na1' nor an API URL")
+
+
+def _base_url_for(spec: Spec, pod: str, override: str | None) -> str:
+    if override:
+        _require_loopback(override)
+        return override.rstrip("/")
+    url = render_build(spec.credential["base_url"], {"pod": pod}).rstrip("/")
+    parts = urlsplit(url)
+    allowed = spec.credential.get("allowed_hosts", [])
+    if parts.scheme != "https" or not any(fnmatch.fnmatch(parts.hostname or "", host) for host in allowed):
+        raise ConfigError(f"credential.pod: {pod!r} gives host {parts.hostname!r}, which is not an allowed host")
+    return url
+
+
+def _require_loopback(url: str) -> None:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or not _is_loopback(host):
+        raise ConfigError(
+            "credential.base_url: only a loopback harness URL (http://127.0.0.1:PORT/v3.1) may override the "
+            f"API host; {parts.scheme}://{host} is refused"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret_fields(spec: Spec) -> list[str]:
+    properties = spec.credential_form.get("properties", {})
+    return [name for name, prop in properties.items() if prop.get("secret") or prop.get("writeOnly")]
+
+
+def _read(path: str | Path) -> dict:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"credential file {path}: cannot be read ({exc.strerror})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"credential file {path}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"credential file {path}: must hold a JSON object")
+    return data

@@ -1,0 +1,93 @@
+"""The error taxonomy: every failure the runner reports maps to a category, an exit code and an
+Airbyte failure type, so the CLI, the Python API and the protocol adapters all speak one language."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Process exit codes, documented in the README."""
+
+    OK = 0
+    FATAL = 1
+    USAGE = 2
+    REJECTED = 3
+    QUOTA = 4
+
+
+class ConnectorError(Exception):
+    """Base of every error the runner raises on purpose; its message is meant for the user."""
+
+    exit_code: int = ExitCode.FATAL
+    failure_type: str = "system_error"
+    category: str = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ConnectorError):
+    """Bad input: connector.yaml, credential, CLI arguments, state file, input file."""
+
+    exit_code = ExitCode.USAGE
+    failure_type = "config_error"
+    category = "config"
+
+
+class ApiError(ConnectorError):
+    """A non-retryable answer from the API; carries what a user needs to act on it."""
+
+    def __init__(self, message: str, *, status: int | None = None, api_message: str = "",
+                 category: str = "api_error", method: str = "", path: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.api_message = api_message
+        self.category = category
+        self.method = method
+        self.path = path
+
+
+class AuthError(ApiError):
+    """The API refused the key (401): nothing more should be sent with it."""
+
+    failure_type = "config_error"
+
+
+class AccessDenied(ApiError):
+    """The key's user may not use this resource (403): a per-resource skip on reads."""
+
+    failure_type = "config_error"
+
+
+class NotFound(ApiError):
+    """The record or the collection does not exist here (404/405; also plan-dependent collections)."""
+
+
+class RecordLimitReached(ApiError):
+    """The plan's record or storage limit (402): further creates cannot succeed."""
+
+
+class QuotaExhausted(ConnectorError):
+    """The daily request quota is spent: a clean stop that the next run resumes from."""
+
+    exit_code = ExitCode.QUOTA
+    failure_type = "transient_error"
+    category = "quota_exhausted"
+
+
+class TransientError(ConnectorError):
+    """Retries ran out on rate limits, server errors, timeouts or connection failures."""
+
+    failure_type = "transient_error"
+    category = "transient"
+
+
+class OutcomeUnknown(TransientError):
+    """A non-idempotent request may or may not have been applied; resolve it before re-sending."""
+
+    category = "outcome_unknown"

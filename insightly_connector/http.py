@@ -1,0 +1,248 @@
+"""The HTTP client: Basic auth, the shared limiter, bounded retries, and the spec's error map.
+
+Every status code's meaning comes from `connector.yaml` (`http.errors`); this module only knows the
+generic ideas of "retry", "rate limited", "daily quota spent" and "outcome unknown". A request that
+is not idempotent (POST) is never re-sent after it may have reached the server: the caller gets
+`OutcomeUnknown` and resolves it (by a lookup) before deciding to send again."""
+
+from __future__ import annotations
+
+import base64
+import random
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import orjson
+import requests
+from requests.adapters import HTTPAdapter
+
+from insightly_connector.credentials import Credential
+from insightly_connector.errors import (
+    AccessDenied,
+    ApiError,
+    AuthError,
+    NotFound,
+    OutcomeUnknown,
+    QuotaExhausted,
+    RecordLimitReached,
+    TransientError,
+)
+from insightly_connector.limiter import RateLimiter, shared_limiter
+from insightly_connector.redaction import process_redactor
+from insightly_connector.spec import Spec
+
+_ERROR_CLASSES: dict[str, type[ApiError]] = {
+    "auth": AuthError,
+    "forbidden": AccessDenied,
+    "not_found": NotFound,
+    "record_limit": RecordLimitReached,
+}
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_MAX_MESSAGE_CHARS = 300
+
+
+class Client:
+    """One account's API, paced by the credential's shared limiter. Thread-safe."""
+
+    def __init__(self, spec: Spec, credential: Credential, limiter: RateLimiter | None = None):
+        http = spec.http
+        self.spec = spec
+        self.credential = credential
+        self.base_url = credential.base_url
+        rate = http["rate_limit"]
+        self.limiter = limiter or shared_limiter(
+            credential.identity, rate.get("requests_per_second"), rate.get("max_in_flight", 4),
+            rate.get("safety_margin_seconds", 0.02))
+        timeouts = http.get("timeout_seconds", {})
+        self._timeout = (timeouts.get("connect", 10), timeouts.get("read", 60))
+        self._retry = http.get("retry", {})
+        self._errors = http.get("errors", {})
+        self._message_field = http.get("error_message_field")
+        quota = http.get("daily_quota", {})
+        self._limit_header = quota.get("limit_header")
+        self._remaining_header = quota.get("remaining_header")
+        self._skew = timedelta(seconds=http.get("clock_skew_allowance_seconds", 300))
+        token = base64.b64encode(f"{credential.username}:{credential.password}".encode()).decode()
+        process_redactor.add(credential.username)
+        self._session = requests.Session()
+        self._session.trust_env = not credential.pod_base_urls.get(credential.pod)
+        self._session.headers.update({
+            "Authorization": f"Basic {token}",
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+            "User-Agent": f"{spec.connector.get('code', 'connector')}/{spec.connector.get('version', '0')}",
+        })
+        pool = max(4, self.limiter.max_in_flight * 2)
+        adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._lock = threading.Lock()
+        self._server_clock: tuple[datetime, float] | None = None
+        self.quota_remaining: int | None = None
+        self.quota_limit: int | None = None
+        self.stats = {"requests": 0, "retries": 0, "throttled": 0, "bytes": 0}
+
+    def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
+                idempotent: bool | None = None) -> requests.Response:
+        """Send one request; return its 2xx response or raise the typed error the spec maps it to."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in _IDEMPOTENT_METHODS
+        body = orjson.dumps(json) if json is not None else None
+        headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+        max_attempts = int(self._retry.get("max_attempts", 5))
+        for attempt in range(1, max_attempts + 1):
+            last = attempt == max_attempts
+            if self.quota_remaining == 0:
+                raise QuotaExhausted(self._quota_message())
+            self.limiter.acquire()
+            try:
+                response = self._send(method, path, params, body, headers, idempotent, last)
+            finally:
+                self.limiter.release()
+            if response is None:
+                self._sleep_backoff(attempt, None)
+                continue
+            self._observe(response)
+            if 200 <= response.status_code < 300:
+                return response
+            rule = self._rule(response.status_code)
+            if rule.get("retry"):
+                if self._is_rate_limit(rule):
+                    if self.quota_remaining == 0:
+                        raise QuotaExhausted(self._quota_message())
+                    self._count("throttled")
+                elif not idempotent:
+                    raise OutcomeUnknown(self._describe(method, path, response, rule,
+                                                        "the server failed after receiving the request"))
+                if not last:
+                    self._sleep_backoff(attempt, response)
+                    continue
+                raise TransientError(self._describe(method, path, response, rule, f"gave up after {attempt} attempts"))
+            raise self._api_error(method, path, response, rule)
+        raise AssertionError("unreachable: the retry loop returns or raises")
+
+    def server_time(self) -> datetime:
+        """A lower bound of the server's clock now (from the latest `Date` header), for sync starts.
+
+        Before any response has been seen, the local clock minus the spec's allowed clock skew."""
+        with self._lock:
+            clock = self._server_clock
+        if clock is None:
+            return datetime.now(timezone.utc).replace(microsecond=0) - self._skew
+        server_date, seen_at = clock
+        return server_date + timedelta(seconds=time.monotonic() - seen_at)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _send(self, method: str, path: str, params: dict | None, body: bytes | None,
+              headers: dict | None, idempotent: bool, last: bool) -> requests.Response | None:
+        """One attempt. None means "failed before any answer, retry"; raises when it must stop."""
+        self._count("requests")
+        try:
+            response = self._session.request(method, self.base_url + path, params=params, data=body,
+                                             headers=headers, timeout=self._timeout, allow_redirects=False)
+            self._count("bytes", len(response.content))
+            return response
+        except requests.ConnectTimeout as exc:
+            failure, sent = exc, False
+        except requests.ConnectionError as exc:
+            failure, sent = exc, not _failed_before_sending(exc)
+        except (requests.Timeout, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            failure, sent = exc, True
+        reason = f"{method} {path}: {type(failure).__name__}"
+        if sent and not idempotent:
+            raise OutcomeUnknown(f"{reason}: no answer after the request may have reached the server") from None
+        if last:
+            raise TransientError(f"{reason}: network failure, gave up after retries") from None
+        self._count("retries")
+        return None
+
+    def _observe(self, response: requests.Response) -> None:
+        headers = response.headers
+        with self._lock:
+            if self._remaining_header and headers.get(self._remaining_header, "").lstrip("-").isdigit():
+                self.quota_remaining = int(headers[self._remaining_header])
+            if self._limit_header and headers.get(self._limit_header, "").isdigit():
+                self.quota_limit = int(headers[self._limit_header])
+            date = headers.get("Date")
+            if date:
+                try:
+                    parsed = parsedate_to_datetime(date).astimezone(timezone.utc)
+                except (TypeError, ValueError):
+                    return
+                self._server_clock = (parsed, time.monotonic())
+
+    def _rule(self, status: int) -> dict:
+        return self._errors.get(str(status)) or self._errors.get(f"{status // 100}xx") or {"category": "http_error"}
+
+    @staticmethod
+    def _is_rate_limit(rule: dict) -> bool:
+        return rule.get("category") == "rate_limited"
+
+    def _count(self, name: str, amount: int = 1) -> None:
+        with self._lock:
+            self.stats[name] += amount
+
+    def _sleep_backoff(self, attempt: int, response: requests.Response | None) -> None:
+        self._count("retries")
+        wait = None
+        header = self._retry.get("retry_after_header", "Retry-After")
+        if response is not None and response.headers.get(header, "").strip().isdigit():
+            wait = min(float(response.headers[header]), float(self._retry.get("max_retry_after_seconds", 120)))
+        if wait is None:
+            initial = float(self._retry.get("initial_backoff_seconds", 0.5))
+            ceiling = float(self._retry.get("max_backoff_seconds", 30))
+            wait = min(ceiling, initial * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
+        if response is not None and self._is_rate_limit(self._rule(response.status_code)):
+            self.limiter.pause(wait)
+        time.sleep(wait)
+
+    def _api_message(self, response: requests.Response) -> str:
+        text = ""
+        try:
+            payload = response.json()
+            if isinstance(payload, dict) and self._message_field in payload:
+                text = str(payload[self._message_field])
+            elif isinstance(payload, str):
+                text = payload
+        except ValueError:
+            text = response.text
+        return process_redactor.scrub(" ".join(text.split())[:_MAX_MESSAGE_CHARS])
+
+    def _describe(self, method: str, path: str, response: requests.Response, rule: dict, tail: str) -> str:
+        message = self._api_message(response)
+        detail = f" ({message})" if message else ""
+        return f"{method} {path}: HTTP {response.status_code} {rule.get('category', 'error')}{detail}; {tail}"
+
+    def _api_error(self, method: str, path: str, response: requests.Response, rule: dict) -> ApiError:
+        category = rule.get("category", "http_error")
+        error_class = _ERROR_CLASSES.get(category, ApiError)
+        message = self._api_message(response)
+        text = f"{method} {path}: HTTP {response.status_code} {category}" + (f": {message}" if message else "")
+        return error_class(text, status=response.status_code, api_message=message, category=category,
+                           method=method, path=path)
+
+    def _quota_message(self) -> str:
+        limit = f" of {self.quota_limit}" if self.quota_limit else ""
+        return f"the daily request quota{limit} is exhausted; the run can resume after the quota resets"
+
+
+def _failed_before_sending(exc: requests.ConnectionError) -> bool:
+    """True when the connection was never established, so the request cannot have been applied."""
+    text = repr(exc)
+    return any(marker in text for marker in ("NewConnectionError", "Connection refused", "NameResolutionError",
+                                             "Failed to establish"))
