@@ -1,0 +1,88 @@
+"""The rejects file: one JSON line per record that was not written, shaped like Nexla's quarantine.
+
+A line holds the original record (`rawMessage`), where it came from (`nexlaMetaData`) and why it was
+refused (`error`: category, HTTP status, the API's message, attempts), so a user can fix the record
+and feed the file's `rawMessage` values back in. Every line is scrubbed of secrets before it is
+written, whatever the record or the API's message contained.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from insightly_connector.redaction import Redactor
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """Why one record was not written."""
+
+    category: str
+    message: str
+    status: int | None = None
+    attempts: int = 0
+
+
+def reject_line(*, resource: str, mode: str, line: int, run_id: str, raw: Any,
+                rejection: Rejection, ingest_time: str | None = None) -> dict[str, Any]:
+    """The quarantine-style dict for one rejected record."""
+    return {
+        "nexlaMetaData": {
+            "resource": resource,
+            "mode": mode,
+            "inputLine": line,
+            "runId": run_id,
+            "ingestTime": ingest_time or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        },
+        "error": {
+            "category": rejection.category,
+            "status": rejection.status,
+            "message": rejection.message,
+            "attempts": rejection.attempts,
+        },
+        "rawMessage": raw,
+    }
+
+
+class RejectsFile:
+    """Appends reject lines to a file, opened on the first reject so a clean run leaves no file.
+
+    `fresh=True` starts a new file (a run without a journal); a resumed run appends, so rejects
+    from the interrupted run are kept and not repeated (the journal skips them).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, resource: str, mode: str, run_id: str,
+                 redactor: Redactor | None = None, fresh: bool = True):
+        self.path = os.fspath(path)
+        self.count = 0
+        self._resource = resource
+        self._mode = mode
+        self._run_id = run_id
+        self._redactor = redactor or Redactor()
+        self._lock = threading.Lock()
+        self._handle = None
+        if fresh and os.path.exists(self.path):
+            os.remove(self.path)
+
+    def write(self, line: int, raw: Any, rejection: Rejection) -> None:
+        entry = reject_line(resource=self._resource, mode=self._mode, line=line, run_id=self._run_id,
+                            raw=raw, rejection=rejection)
+        data = self._redactor.scrub_bytes(orjson.dumps(entry, default=str)) + b"\n"
+        with self._lock:
+            if self._handle is None:
+                self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
+            self._handle.write(data)
+            self._handle.flush()
+            self.count += 1
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
