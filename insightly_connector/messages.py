@@ -1,0 +1,307 @@
+"""Output formats for records and read progress: plain JSON lines, Airbyte messages, Singer messages.
+
+Records are serialised a page at a time with orjson and the page buffer is scrubbed for secrets in
+one pass (never per field), so the hot path costs little more than the serialisation itself.
+Records go to stdout, or to one file per resource under an output directory; protocol messages that
+are not records (STATE, LOG, TRACE) always go to stdout.
+
+The `airbyte_*` builders are also used by the `spec`, `check` and `discover` verbs."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from insightly_connector.errors import ConfigError, ConnectorError
+from insightly_connector.redaction import Redactor
+
+FORMATS = ("jsonl", "airbyte", "singer")
+_NEWLINE = orjson.OPT_APPEND_NEWLINE
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    """What the protocols need to know about one resource (same field names as a catalog entry)."""
+
+    name: str
+    schema: dict = field(default_factory=dict)
+    primary_key: str | None = None
+    cursor_field: str | None = None
+
+
+# -- Airbyte message builders ------------------------------------------------------------------------
+# The public ones return one serialised message (no trailing newline) for the spec/check/discover verbs.
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def airbyte_spec(spec: Any) -> bytes:
+    """SPEC from a loaded spec: its credential form is the connection specification."""
+    body: dict[str, Any] = {"connectionSpecification": spec.credential_form}
+    docs_url = spec.connector.get("docs_url")
+    if docs_url:
+        body["documentationUrl"] = docs_url
+    return orjson.dumps({"type": "SPEC", "spec": body})
+
+
+def airbyte_connection_status(succeeded: bool, message: str | None = None) -> bytes:
+    status: dict[str, Any] = {"status": "SUCCEEDED" if succeeded else "FAILED"}
+    if message:
+        status["message"] = message
+    return orjson.dumps({"type": "CONNECTION_STATUS", "connectionStatus": status})
+
+
+def airbyte_stream(stream: Any) -> dict:
+    """One AirbyteStream from anything with name, schema, primary_key and cursor_field."""
+    entry: dict[str, Any] = {
+        "name": stream.name,
+        "json_schema": stream.schema or {"type": "object"},
+        "supported_sync_modes": ["full_refresh", "incremental"] if stream.cursor_field else ["full_refresh"],
+    }
+    if stream.primary_key:
+        entry["source_defined_primary_key"] = [[stream.primary_key]]
+    if stream.cursor_field:
+        entry["source_defined_cursor"] = True
+        entry["default_cursor_field"] = [stream.cursor_field]
+    return entry
+
+
+def airbyte_catalog(catalog: Any) -> bytes:
+    """CATALOG from a discover catalog (its `entries`) or a plain list of streams."""
+    streams = getattr(catalog, "entries", catalog)
+    return orjson.dumps({"type": "CATALOG", "catalog": {"streams": [airbyte_stream(s) for s in streams]}})
+
+
+def airbyte_log(level: str, message: str) -> dict:
+    return {"type": "LOG", "log": {"level": level, "message": message}}
+
+
+def airbyte_stream_status(stream: str, status: str, *, rate_limited: bool = False) -> dict:
+    """TRACE STREAM_STATUS: STARTED, RUNNING, COMPLETE or INCOMPLETE."""
+    body: dict[str, Any] = {"stream_descriptor": {"name": stream}, "status": status}
+    if rate_limited:
+        body["reasons"] = [{"type": "RATE_LIMITED", "rate_limited": {}}]
+    return {"type": "TRACE", "trace": {"type": "STREAM_STATUS", "emitted_at": _now_ms(), "stream_status": body}}
+
+
+def airbyte_error(error: ConnectorError, stream: str | None = None) -> dict:
+    """TRACE ERROR with the error's Airbyte failure type."""
+    body: dict[str, Any] = {"message": error.message, "internal_message": error.category,
+                            "failure_type": error.failure_type}
+    if stream:
+        body["stream_descriptor"] = {"name": stream}
+    return {"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": _now_ms(), "error": body}}
+
+
+def airbyte_state(stream: str, stream_state: dict, record_count: int) -> dict:
+    """Per-stream STATE, with the records emitted since the previous STATE of that stream."""
+    return {"type": "STATE", "state": {
+        "type": "STREAM",
+        "stream": {"stream_descriptor": {"name": stream}, "stream_state": stream_state},
+        "sourceStats": {"recordCount": float(record_count)},
+    }}
+
+
+def singer_schema(stream: StreamInfo) -> dict:
+    return {
+        "type": "SCHEMA",
+        "stream": stream.name,
+        "schema": stream.schema or {"type": "object"},
+        "key_properties": [stream.primary_key] if stream.primary_key else [],
+        "bookmark_properties": [stream.cursor_field] if stream.cursor_field else [],
+    }
+
+
+def singer_state(document: dict) -> dict:
+    return {"type": "STATE", "value": document}
+
+
+def dump_message(message: dict) -> bytes:
+    """One message as a JSON line."""
+    return orjson.dumps(message, option=_NEWLINE)
+
+
+# -- emitters ------------------------------------------------------------------------------------------
+
+class Emitter:
+    """Writes one run's output. Subclasses decide how records and protocol messages look.
+
+    Call order per resource: begin_stream, (write_records, flush, state)*, end_stream."""
+
+    format_name = "jsonl"
+
+    def __init__(self, redactor: Redactor, *, stdout: IO[bytes] | None = None,
+                 output_dir: str | os.PathLike | None = None):
+        self.redactor = redactor
+        self.stdout = stdout if stdout is not None else sys.stdout.buffer
+        self.output_dir = Path(output_dir) if output_dir is not None else None
+        if self.output_dir is not None:
+            prepare_output_dir(self.output_dir)
+        self._files: dict[str, IO[bytes]] = {}
+        self._counts: dict[str, int] = {}
+
+    # resource lifecycle ---------------------------------------------------------------------------
+
+    def begin_stream(self, stream: StreamInfo, *, fresh: bool) -> None:
+        """Open the resource's output; `fresh` truncates its file (a full read starting over)."""
+        if self.output_dir is not None:
+            path = self.output_dir / f"{stream.name}.jsonl"
+            try:
+                self._files[stream.name] = open(path, "wb" if fresh else "ab")  # noqa: SIM115 (closed in end_stream)
+            except OSError as exc:
+                raise ConfigError(f"--output: cannot write {path} ({exc.strerror})") from None
+        self._counts[stream.name] = 0
+
+    def write_records(self, stream: str, records: list[dict]) -> None:
+        """The hot path: one page, serialised and scrubbed as one buffer."""
+        if not records:
+            return
+        self._counts[stream] = self._counts.get(stream, 0) + len(records)
+        self._record_sink(stream).write(self.redactor.scrub_bytes(self._serialise(stream, records)))
+
+    def flush(self) -> None:
+        """Push everything written so far to the OS: state may only be saved after this."""
+        for handle in self._files.values():
+            handle.flush()
+        self.stdout.flush()
+
+    def state(self, stream: str, stream_state: dict, document: dict) -> None:
+        """A checkpoint was saved (jsonl keeps state in the state file only)."""
+
+    def end_stream(self, stream: str, status: str, *, rate_limited: bool = False) -> None:
+        """`status` is COMPLETE or INCOMPLETE; also valid for a stream that never began (it failed first)."""
+        handle = self._files.pop(stream, None)
+        if handle is not None:
+            handle.close()
+
+    def log(self, level: str, message: str) -> None:
+        """Protocol-level log line (jsonl has none: progress reports on stderr)."""
+
+    def error(self, error: ConnectorError, stream: str | None = None) -> None:
+        """Protocol-level error report (jsonl has none: the CLI prints the error)."""
+
+    def close(self) -> None:
+        for stream in list(self._files):
+            self.end_stream(stream, "INCOMPLETE")
+        self.flush()
+
+    # helpers ----------------------------------------------------------------------------------------
+
+    def _serialise(self, stream: str, records: list[dict]) -> bytes:
+        dumps = orjson.dumps
+        return b"".join([dumps(record, option=_NEWLINE) for record in records])
+
+    def _record_sink(self, stream: str) -> IO[bytes]:
+        return self._files.get(stream, self.stdout)
+
+    def _message(self, message: dict) -> None:
+        self.stdout.write(self.redactor.scrub_bytes(dump_message(message)))
+
+    def _take_count(self, stream: str) -> int:
+        count = self._counts.get(stream, 0)
+        self._counts[stream] = 0
+        return count
+
+
+class JsonLinesEmitter(Emitter):
+    """One record per line, nothing else."""
+
+
+class AirbyteEmitter(Emitter):
+    """Airbyte protocol: RECORD, STATE (per stream), LOG and TRACE (ERROR, STREAM_STATUS)."""
+
+    format_name = "airbyte"
+
+    def __init__(self, redactor: Redactor, **kwargs: Any):
+        super().__init__(redactor, **kwargs)
+        self._started: set[str] = set()
+        self._running: set[str] = set()
+
+    def begin_stream(self, stream: StreamInfo, *, fresh: bool) -> None:
+        super().begin_stream(stream, fresh=fresh)
+        self._start(stream.name)
+
+    def _start(self, stream: str) -> None:
+        if stream not in self._started:
+            self._started.add(stream)
+            self._message(airbyte_stream_status(stream, "STARTED"))
+
+    def write_records(self, stream: str, records: list[dict]) -> None:
+        if records and stream not in self._running:
+            self._running.add(stream)
+            self._message(airbyte_stream_status(stream, "RUNNING"))
+        super().write_records(stream, records)
+
+    def _serialise(self, stream: str, records: list[dict]) -> bytes:
+        dumps = orjson.dumps
+        head = b'{"type":"RECORD","record":{"stream":' + dumps(stream) + b',"emitted_at":' \
+            + str(_now_ms()).encode() + b',"data":'
+        tail = b"}}\n"
+        return b"".join([head + dumps(record) + tail for record in records])
+
+    def state(self, stream: str, stream_state: dict, document: dict) -> None:
+        self._message(airbyte_state(stream, stream_state, self._take_count(stream)))
+
+    def end_stream(self, stream: str, status: str, *, rate_limited: bool = False) -> None:
+        super().end_stream(stream, status)
+        self._start(stream)  # a stream that failed before it began still gets a well-formed status pair
+        self._running.discard(stream)
+        self._message(airbyte_stream_status(stream, status, rate_limited=rate_limited))
+
+    def log(self, level: str, message: str) -> None:
+        self._message(airbyte_log(level, message))
+
+    def error(self, error: ConnectorError, stream: str | None = None) -> None:
+        self._message(airbyte_error(error, stream))
+
+
+class SingerEmitter(Emitter):
+    """Singer spec: SCHEMA before a stream's records, RECORD with time_extracted, STATE."""
+
+    format_name = "singer"
+
+    def begin_stream(self, stream: StreamInfo, *, fresh: bool) -> None:
+        super().begin_stream(stream, fresh=fresh)
+        schema = dump_message(singer_schema(stream))
+        self._record_sink(stream.name).write(self.redactor.scrub_bytes(schema))
+
+    def _serialise(self, stream: str, records: list[dict]) -> bytes:
+        dumps = orjson.dumps
+        extracted = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        head = b'{"type":"RECORD","stream":' + dumps(stream) + b',"time_extracted":"' \
+            + extracted.encode() + b'","record":'
+        return b"".join([head + dumps(record) + b"}\n" for record in records])
+
+    def state(self, stream: str, stream_state: dict, document: dict) -> None:
+        self._message(singer_state(document))
+
+
+_EMITTERS: dict[str, type[Emitter]] = {"jsonl": JsonLinesEmitter, "airbyte": AirbyteEmitter,
+                                       "singer": SingerEmitter}
+
+
+def make_emitter(format_name: str, redactor: Redactor, *, stdout: IO[bytes] | None = None,
+                 output_dir: str | os.PathLike | None = None) -> Emitter:
+    try:
+        emitter_class = _EMITTERS[format_name]
+    except KeyError:
+        raise ConfigError(f"--format: {format_name!r} is not one of {', '.join(FORMATS)}") from None
+    return emitter_class(redactor, stdout=stdout, output_dir=output_dir)
+
+
+def prepare_output_dir(path: Path) -> None:
+    """Create the output directory, or explain in one line why it cannot be used."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--output: {path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"--output: cannot create {path} ({exc.strerror})") from None

@@ -1,0 +1,254 @@
+"""Offset paging (`skip`/`top` style) that stays correct while others change the collection.
+
+Offsets shift when records before the current position are deleted or created, so a naive pager
+skips or repeats records. For collections served in ascending primary-key order, each page starts
+`overlap` records before the end of the previous one: the first record of a page must be at or
+below the last key already seen (the anchor). If it is above, something before the position was
+deleted and records may have slid past us, so the pager steps back (doubling, down to offset 0,
+where the check always holds) until the page reaches back to the anchor. Records at or below the
+anchor are dropped, so nothing is repeated and nothing that existed throughout is skipped.
+
+Pages are fetched ahead on a few threads (the client's limiter caps requests in flight and per
+second) and verified strictly in order; after a failed verification the pager goes sequential.
+It stops at a short page or when the page reaches the reported total, so it never spends a request
+on an empty page. Pages ahead are only requested while the latest total says they hold records."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from insightly_connector.errors import ApiError
+
+_MAX_STEP_BACKS = 64  # offset halves towards 0 long before this; a guard against a broken server
+
+
+@dataclass(frozen=True)
+class OffsetPagination:
+    """The paging parameters of one resource, taken from its `read.pagination` block."""
+
+    offset_param: str
+    limit_param: str
+    page_size: int
+    total_params: dict = field(default_factory=dict)
+    total_header: str | None = None
+    ordered_by_key: bool = False
+    overlap: int = 0
+
+    @classmethod
+    def from_config(cls, config: dict, *, record_limit: int | None = None) -> OffsetPagination:
+        """Build from the spec block; `record_limit` (sample mode) shrinks the page to what is needed."""
+        ordered = config.get("order", "none") == "primary_key_ascending"
+        overlap = int(config.get("overlap", 0)) if ordered else 0
+        page_size = min(int(config["page_size"]), int(config.get("max_page_size", config["page_size"])))
+        if record_limit is not None:
+            page_size = min(page_size, record_limit)
+        page_size = max(page_size, overlap + 1)
+        return cls(
+            offset_param=config["offset_param"],
+            limit_param=config["limit_param"],
+            page_size=page_size,
+            total_params=dict(config.get("total_params") or {}),
+            total_header=config.get("total_header"),
+            ordered_by_key=ordered,
+            overlap=overlap,
+        )
+
+
+@dataclass
+class Page:
+    """One accepted page: its new records in order, and where the pager stands after it."""
+
+    records: list[dict]
+    offset: int  # the offset this page was requested at
+    position: int  # offset of the last record of the page: where a resumed run re-anchors
+    last_key: Any  # the highest primary key seen so far (the anchor); None for unordered paging
+    total: int | None
+
+
+@dataclass
+class _Fetched:
+    offset: int
+    records: list[dict]
+    total: int | None
+
+
+def extract_records(body: Any, records_path: str) -> Any:
+    """Follow a `$.a.b` path into a decoded body (`$` is the body itself)."""
+    node = body
+    for step in records_path.lstrip("$").split("."):
+        if step:
+            node = node.get(step) if isinstance(node, dict) else None
+    return node
+
+
+class OffsetPager:
+    """Yields the pages of one list (or search) endpoint, in order, each record exactly once."""
+
+    def __init__(self, client: Any, path: str, params: dict, pagination: OffsetPagination, *,
+                 primary_key: str | None, records_path: str = "$", start_offset: int = 0,
+                 anchor: Any = None, prefetch: int = 1):
+        self.client = client
+        self.path = path
+        self.params = dict(params)
+        self.pagination = pagination
+        self.primary_key = primary_key
+        self.records_path = records_path
+        self.ordered = pagination.ordered_by_key and primary_key is not None
+        self.start_offset = start_offset if self.ordered else 0
+        self.anchor = anchor if self.ordered else None
+        self.prefetch = max(1, prefetch)
+        self.step_backs = 0  # over the whole walk, for reporting
+        self._step_backs = 0  # for the current page, bounded
+        self._step = 0
+
+    def pages(self) -> Iterator[Page]:
+        """Generator of accepted pages; closing it early abandons any pages fetched ahead."""
+        executor = ThreadPoolExecutor(max_workers=self.prefetch, thread_name_prefix="page") \
+            if self.prefetch > 1 else None
+        ahead: deque[tuple[int, Future]] = deque()
+        try:
+            yield from self._walk(executor, ahead)
+        finally:
+            for _, future in ahead:
+                future.cancel()
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+    # -- the walk -------------------------------------------------------------------------------
+
+    def _walk(self, executor: ThreadPoolExecutor | None, ahead: deque) -> Iterator[Page]:
+        offset = self.start_offset
+        previous_total: int | None = None
+        while True:
+            fetched = self._take(offset, ahead)
+            if self._gap_before(fetched):
+                self._abandon(ahead)
+                executor = None  # sequential from here on: offsets are moving under us
+                offset = self._step_back(fetched, previous_total)
+                continue
+            self._step = 0
+            self._step_backs = 0
+            previous_total = fetched.total
+            records = self._new_records(fetched.records)
+            count = len(fetched.records)
+            position = offset + count - 1 if count else offset
+            yield Page(records, offset, position, self.anchor, fetched.total)
+            if self._is_last(offset, count, fetched.total):
+                return
+            offset += count - self.pagination.overlap
+            if executor is not None:
+                self._fetch_ahead(executor, ahead, offset, fetched.total)
+
+    def _is_last(self, offset: int, count: int, total: int | None) -> bool:
+        """The total (same response, so consistent with the page) decides when known; else a short page.
+
+        A short page below the total means the server returned fewer than asked: keep going."""
+        if count <= self.pagination.overlap:
+            return True  # no record beyond the overlap: nothing further can be reached
+        if total is not None:
+            return offset + count >= total
+        return count < self.pagination.page_size
+
+    def _gap_before(self, fetched: _Fetched) -> bool:
+        """True when the page may start after records we have not seen (a deletion shifted them)."""
+        if not self.ordered or self.anchor is None or fetched.offset == 0 or self.pagination.overlap == 0:
+            return False
+        return not fetched.records or self._key(fetched.records[0]) > self.anchor
+
+    def _step_back(self, fetched: _Fetched, previous_total: int | None) -> int:
+        """The offset to retry at: back by the records that vanished (from the totals), doubling."""
+        self.step_backs += 1
+        self._step_backs += 1
+        if self._step_backs > _MAX_STEP_BACKS:
+            raise ApiError(f"GET {self.path}: paging could not re-anchor after {_MAX_STEP_BACKS} step-backs",
+                           category="paging", method="GET", path=self.path)
+        vanished = 0
+        if previous_total is not None and fetched.total is not None:
+            vanished = previous_total - fetched.total
+        self._step = max(self._step * 2, vanished, 1)
+        return max(0, fetched.offset - self._step)
+
+    def _new_records(self, records: list[dict]) -> list[dict]:
+        """Drop what was already yielded (key at or below the anchor) and move the anchor forward."""
+        if not self.ordered:
+            return records
+        key = self._key
+        anchor = self.anchor
+        previous = None
+        first_new = len(records)
+        for index, record in enumerate(records):
+            value = key(record)
+            if previous is not None and value <= previous:
+                raise ApiError(f"GET {self.path}: records are not in ascending {self.primary_key} order, "
+                               "so paging cannot be made safe; declare `order: none` for this resource",
+                               category="paging", method="GET", path=self.path)
+            previous = value
+            if first_new == len(records) and (anchor is None or value > anchor):
+                first_new = index
+        if records and (anchor is None or previous > anchor):
+            self.anchor = previous
+        return records[first_new:]
+
+    def _key(self, record: dict) -> Any:
+        return record.get(self.primary_key)
+
+    # -- fetching -------------------------------------------------------------------------------
+
+    def _take(self, offset: int, ahead: deque) -> _Fetched:
+        """The page at `offset`: from the fetch-ahead queue when it is there, else fetched now."""
+        while ahead and ahead[0][0] < offset:
+            ahead.popleft()[1].cancel()
+        if ahead and ahead[0][0] == offset:
+            return ahead.popleft()[1].result()
+        self._abandon(ahead)
+        return self._fetch(offset)
+
+    def _fetch_ahead(self, executor: ThreadPoolExecutor, ahead: deque, offset: int, total: int | None) -> None:
+        """Keep up to `prefetch` pages in flight, but only pages the total says hold new records."""
+        if total is None:
+            return
+        step = self.pagination.page_size - self.pagination.overlap
+        next_offset = ahead[-1][0] + step if ahead else offset
+        while len(ahead) < self.prefetch and next_offset + self.pagination.overlap < total:
+            ahead.append((next_offset, executor.submit(self._fetch, next_offset)))
+            next_offset += step
+
+    @staticmethod
+    def _abandon(ahead: deque) -> None:
+        while ahead:
+            ahead.popleft()[1].cancel()
+
+    def _fetch(self, offset: int) -> _Fetched:
+        pagination = self.pagination
+        params = {**self.params, **pagination.total_params,
+                  pagination.offset_param: offset, pagination.limit_param: pagination.page_size}
+        response = self.client.request("GET", self.path, params=params)
+        records = extract_records(orjson.loads(response.content), self.records_path)
+        if not isinstance(records, list):
+            raise ApiError(f"GET {self.path}: expected a list of records at {self.records_path!r}",
+                           category="unexpected_response", method="GET", path=self.path)
+        total = None
+        if pagination.total_header:
+            raw = response.headers.get(pagination.total_header, "")
+            total = int(raw) if raw.isdigit() else None
+        return _Fetched(offset, records, total)
+
+
+def fetch_unpaged(client: Any, path: str, params: dict, records_path: str = "$", *,
+                  single_object: bool = False) -> list[dict]:
+    """A resource served whole by one GET: a short list, or a single object (one record)."""
+    response = client.request("GET", path, params=params)
+    body = extract_records(orjson.loads(response.content), records_path)
+    if single_object and isinstance(body, dict):
+        return [body]
+    if not single_object and isinstance(body, list):
+        return body
+    expected = "one object" if single_object else "a list of records"
+    raise ApiError(f"GET {path}: expected {expected} at {records_path!r}",
+                   category="unexpected_response", method="GET", path=path)

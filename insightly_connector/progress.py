@@ -1,0 +1,81 @@
+"""Progress of a read on stderr: records, pages, and requests left in the daily quota.
+
+On a terminal it is one live line redrawn in place; in a log (not a TTY) it is a plain line per
+resource event and at most one line every few seconds in between, so logs stay readable. Warnings
+(skipped resources) are always printed, even when quiet. Everything passes the redactor."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import IO
+
+from insightly_connector.redaction import Redactor
+
+_TTY_REDRAW_SECONDS = 0.1
+_LOG_LINE_SECONDS = 5.0
+
+
+class Progress:
+    """Reports one run's progress; cheap to call once per page."""
+
+    def __init__(self, stream: IO[str] | None = None, *, quiet: bool = False, tty: bool | None = None,
+                 redactor: Redactor | None = None, log_interval: float = _LOG_LINE_SECONDS):
+        self.stream = stream if stream is not None else sys.stderr
+        self.quiet = quiet
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.redactor = redactor or Redactor()
+        self.interval = _TTY_REDRAW_SECONDS if self.tty else log_interval
+        self._last_draw = float("-inf")
+        self._live = False  # a TTY line is drawn and not yet ended
+        self._started = 0.0
+
+    def resource_started(self, name: str, *, since: str | None = None, resumed: bool = False) -> None:
+        """`since` is the incremental cursor; None means a full read."""
+        what = f"incremental since {since}" if since else "full read"
+        self._started = time.monotonic()
+        self._line(f"{name}: {what}{' (resuming)' if resumed else ''}")
+
+    def page(self, name: str, records: int, pages: int, quota_remaining: int | None) -> None:
+        now = time.monotonic()
+        if self.quiet or now - self._last_draw < self.interval:
+            return
+        self._last_draw = now
+        elapsed = max(now - self._started, 1e-9)
+        text = f"{name}: {records} records, {pages} pages, {records / elapsed:.0f} rec/s{_quota(quota_remaining)}"
+        if self.tty:
+            self._write(f"\r\x1b[K{text}")
+            self._live = True
+        else:
+            self._line(text)
+
+    def resource_finished(self, name: str, status: str, records: int, pages: int, requests: int,
+                          quota_remaining: int | None = None) -> None:
+        self._line(f"{name}: {status}: {records} records, {pages} pages, {requests} requests"
+                   f"{_quota(quota_remaining)}")
+
+    def warning(self, message: str) -> None:
+        self._end_live()
+        self._write(f"warning: {message}\n")
+
+    def close(self) -> None:
+        self._end_live()
+
+    def _line(self, text: str) -> None:
+        if self.quiet:
+            return
+        self._end_live()
+        self._write(text + "\n")
+
+    def _end_live(self) -> None:
+        if self._live:
+            self._write("\n")
+            self._live = False
+
+    def _write(self, text: str) -> None:
+        self.stream.write(self.redactor.scrub(text))
+        self.stream.flush()
+
+
+def _quota(remaining: int | None) -> str:
+    return f", {remaining} requests left today" if remaining is not None else ""
