@@ -10,7 +10,7 @@ The schema vocabulary is JSON Schema plus `readOnly`, `x-required-on-create` and
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +52,8 @@ class RecordValidator:
     def __init__(self, schema: Mapping[str, Any], *, mode: str, primary_key: str,
                  upsert_key: str | None = None, read_only: str = "drop",
                  custom_fields: CustomFieldShape | None = None,
-                 known_custom_fields: Collection[str] = ()):
+                 known_custom_fields: Collection[str] | Callable[[], Collection[str]] = (),
+                 addressing_fields: Collection[str] = ()):
         if read_only not in ("drop", "reject"):
             raise ValueError(f"read_only must be 'drop' or 'reject', not {read_only!r}")
         self.mode = mode
@@ -60,7 +61,8 @@ class RecordValidator:
         self.upsert_key = upsert_key
         self.read_only_policy = read_only
         self.custom_fields = custom_fields
-        self.known_custom_fields = frozenset(known_custom_fields)
+        self._known_custom_fields = known_custom_fields
+        self._addressing_fields = frozenset(addressing_fields)
         self._properties: dict[str, Any] = dict(schema.get("properties", {}))
         self._required_on_create = list(schema.get("x-required-on-create", ()))
         self._read_only = {name for name, prop in self._properties.items()
@@ -96,8 +98,21 @@ class RecordValidator:
 
     # -- keys and required fields ----------------------------------------------------------------
 
+    @property
+    def known_custom_fields(self) -> frozenset[str]:
+        """The account's custom-field names, fetched on first need (most inputs have none)."""
+        known = self._known_custom_fields
+        if callable(known):
+            known = self._known_custom_fields = frozenset(known())
+        elif not isinstance(known, frozenset):
+            known = self._known_custom_fields = frozenset(known)
+        return known
+
     def _writable_key(self, name: str) -> bool:
-        """The primary key is read-only, yet it is what update and delete address the record by."""
+        """Read-only fields that still address the record: the primary key (update, delete) and the
+        fields a write path is built from (a parent's id)."""
+        if name in self._addressing_fields:
+            return True
         if name != self.primary_key:
             return False
         return self.mode == "update" or (self.mode == "upsert" and self.upsert_key == name)
