@@ -12,7 +12,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -30,11 +30,17 @@ META_SCHEMA_PATH = REPO_ROOT / "schemas" / "connector.schema.json"
 WRITE_MODES = ("create", "update", "upsert", "delete")
 _SECRET_MARKERS = ("secret", "airbyte_secret", "writeOnly")
 _SAFE_MESSAGES = frozenset({"required", "additionalProperties", "dependencies"})
+# A template's own Resource keeps its per-object placeholders visible ("/${object_name}").
+_KEPT_OBJECT_PARAMS = {key: f"${{{key}}}" for key in ("object_name", "object_key", "object_label")}
 
 
 @dataclass(frozen=True, eq=False)
 class Resource:
-    """One readable (and maybe writable) collection, with defaults merged and `${}` filled."""
+    """One readable (and maybe writable) collection, with defaults merged and `${}` filled.
+
+    Three kinds: static (`dynamic` is None); a dynamic template (`dynamic` set, `dynamic_source`
+    None, `${object_*}` placeholders kept: not readable until expanded); and a resource expanded
+    from a template (`dynamic` describes the object, `dynamic_source` names the template)."""
 
     name: str
     display_name: str
@@ -52,6 +58,7 @@ class Resource:
     upsert_key: str | None
     single_object: bool
     dynamic: dict | None
+    dynamic_source: str | None = None
 
 
 @dataclass(eq=False)
@@ -66,8 +73,8 @@ class Spec:
     defaults: dict
     credential_form: dict
     resources: dict[str, Resource]
-    templates: dict[str, dict]
     schemas_loaded: bool = True
+    _raw_templates: dict[str, dict] = field(default_factory=dict, repr=False)
 
     def resource(self, name: str) -> Resource:
         """The resource called `name`; an unknown name is a `ConfigError` suggesting close ones."""
@@ -78,9 +85,10 @@ class Spec:
 
     def expand_dynamic(self, template_name: str, objects: Iterable[Mapping[str, Any]]) -> list[Resource]:
         """One resource per object found live (e.g. each custom object of `/CustomObjects`)."""
-        if template_name not in self.templates:
-            raise ConfigError(_unknown(f"dynamic template {template_name!r}", template_name, self.templates))
-        template = self.templates[template_name]
+        if template_name not in self._raw_templates:
+            raise ConfigError(_unknown(f"dynamic template {template_name!r}", template_name,
+                                       self._raw_templates))
+        template = self._raw_templates[template_name]
         dynamic = template["dynamic"]
         where = f"{self.path.name}: resources.{template_name}"
         built: list[Resource] = []
@@ -96,9 +104,9 @@ class Spec:
             if not object_key or name in self.resources or any(r.name == name for r in built):
                 raise ConfigError(f"{where}: object {object_name!r} gives the resource name {name!r}, "
                                   "which is empty or already taken")
-            extra = {**{k: v for k, v in dynamic.items() if k != "name"}, "template": template_name,
-                     "object_name": object_name}
-            built.append(_build_resource(self, name, template, params, extra))
+            described = {key: value for key, value in dynamic.items() if key not in ("name", "display_name")}
+            built.append(_build_resource(self, name, template, params,
+                                         {**described, "object_name": object_name}, template_name))
         return built
 
 
@@ -119,17 +127,16 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
         _check_schema(form, f"{label}: credential.form: {credential['form']}")
     spec = Spec(path=path, root=root, connector=document["connector"], credential=credential,
                 http=document["http"], defaults=document["defaults"], credential_form=form,
-                resources={}, templates={}, schemas_loaded=load_schemas)
+                resources={}, schemas_loaded=load_schemas)
     for name, raw in document["resources"].items():
         if "dynamic" in raw:
-            spec.templates[name] = raw
+            spec._raw_templates[name] = raw
+            shown = {**raw, "display_name": raw["dynamic"].get("display_name", name)}
+            spec.resources[name] = _build_resource(spec, name, shown, _KEPT_OBJECT_PARAMS, raw["dynamic"])
         else:
             spec.resources[name] = _build_resource(spec, name, raw, {}, None)
-    for name, raw in spec.templates.items():
-        sample = {raw["dynamic"]["name_field"]: "Sample__c"}
-        if "label_field" in raw["dynamic"]:
-            sample[raw["dynamic"]["label_field"]] = "Samples"
-        spec.expand_dynamic(name, [sample])
+    for name, raw in spec._raw_templates.items():
+        spec.expand_dynamic(name, [{raw["dynamic"]["name_field"]: "Sample__c"}])  # fail at load, not live
     return spec
 
 
@@ -150,7 +157,8 @@ def validate_against(schema: dict, instance: Any, label: str) -> None:
 # -- building resources ------------------------------------------------------------------------------
 
 
-def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dict | None) -> Resource:
+def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dict | None,
+                    dynamic_source: str | None = None) -> Resource:
     defaults = spec.defaults
     where = f"{spec.path.name}: resources.{name}"
     params = {"code": spec.connector["code"], "name": name, **params}
@@ -190,6 +198,7 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
         upsert_key=raw.get("upsert_key"),
         single_object=single_object,
         dynamic=dynamic,
+        dynamic_source=dynamic_source,
     )
     _check_resource(resource, raw, where)
     return resource

@@ -68,19 +68,15 @@ def derive_all(spec: Spec, swagger: dict) -> dict[str, dict]:
     """Every record schema the spec names, keyed by its path relative to the spec root."""
     out: dict[str, dict] = {}
     for resource in spec.resources.values():
-        out[_relative(spec, resource.schema_path)] = derive(resource, resource.name, resource.path, swagger)
-    for name in spec.templates:
-        sample = {spec.templates[name]["dynamic"]["name_field"]: "Sample__c"}
-        template = spec.expand_dynamic(name, [sample])[0]
-        swagger_path = spec.templates[name]["path"]
-        for placeholder, swagger_name in DYNAMIC_PLACEHOLDERS.items():
-            swagger_path = swagger_path.replace(placeholder, swagger_name)
-        out[_relative(spec, template.schema_path)] = derive(template, name, swagger_path, swagger)
+        out[_relative(spec, resource.schema_path)] = derive(resource, swagger)
     return dict(sorted(out.items()))
 
 
-def derive(resource: Resource, name: str, path: str, swagger: dict) -> dict:
-    """One resource's record schema from the 200 response of `GET path`."""
+def derive(resource: Resource, swagger: dict) -> dict:
+    """One resource's record schema from the 200 response of its `GET path` (a dynamic template's
+    `${object_name}` is the Swagger's `{objectName}`)."""
+    name = resource.name
+    path = swagger_path_of(resource)
     swagger_path = match_swagger_path(path, swagger["paths"])
     if swagger_path is None or "get" not in swagger["paths"][swagger_path]:
         raise SystemExit(f"{name}: no GET {path} in the Swagger")
@@ -109,6 +105,13 @@ def derive(resource: Resource, name: str, path: str, swagger: dict) -> dict:
         "x-required-on-create": required,
         "properties": properties,
     }
+
+
+def swagger_path_of(resource: Resource) -> str:
+    path = resource.path
+    for placeholder, swagger_name in DYNAMIC_PLACEHOLDERS.items():
+        path = path.replace(placeholder, swagger_name)
+    return path
 
 
 def match_swagger_path(path: str, swagger_paths: dict) -> str | None:
