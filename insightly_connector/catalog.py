@@ -1,0 +1,65 @@
+"""Which resources a run covers: the spec's static ones plus those a dynamic template finds live.
+
+Custom objects exist per account, so their record collections are only known after asking the API
+(`dynamic.list_path`). That request is made only when the selection needs it."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from insightly_connector.errors import AccessDenied, ConfigError, NotFound
+from insightly_connector.http import Client
+from insightly_connector.spec import Resource, Spec
+
+
+@dataclass
+class Selection:
+    """The resolved resources, plus warnings about dynamic templates that could not be expanded."""
+
+    resources: list[Resource]
+    warnings: list[str] = field(default_factory=list)
+
+
+def resolve_resources(client: Client, spec: Spec, names: list[str] | None = None) -> list[Resource]:
+    """Resources to read, in spec order; `None` selects every readable one (custom objects included)."""
+    return select(client, spec, names).resources
+
+
+def select(client: Client, spec: Spec, names: list[str] | None = None) -> Selection:
+    static = [r for r in spec.resources.values() if not r.dynamic]
+    templates = [r for r in spec.resources.values() if r.dynamic]
+    wanted = None if names is None else list(dict.fromkeys(names))
+    needs_live = wanted is None or any(name not in spec.resources for name in wanted) or any(
+        name in {t.name for t in templates} for name in wanted)
+    expanded: list[Resource] = []
+    warnings: list[str] = []
+    if needs_live:
+        for template in templates:
+            try:
+                expanded.extend(expand(client, spec, template))
+            except (AccessDenied, NotFound) as exc:
+                warnings.append(f"{template.name}: could not list {template.dynamic['list_path']} ({exc.category})")
+    if wanted is None:
+        return Selection(static + expanded, warnings)
+    by_name = {r.name: r for r in static + expanded}
+    chosen: list[Resource] = []
+    for name in wanted:
+        if name in by_name:
+            chosen.append(by_name[name])
+        elif name in {t.name for t in templates}:
+            chosen.extend(r for r in expanded if r.dynamic_source == name)
+        else:
+            close = difflib.get_close_matches(name, list(by_name), n=3)
+            hint = f"; did you mean {', '.join(close)}?" if close else "; `discover` lists them"
+            raise ConfigError(f"--resources: unknown resource {name!r}{hint}")
+    return Selection(chosen, warnings)
+
+
+def expand(client: Client, spec: Spec, template: Resource) -> list[Resource]:
+    """One resource per object the template's list endpoint returns."""
+    response = client.request("GET", template.dynamic["list_path"])
+    objects = response.json()
+    if not isinstance(objects, list):
+        return []
+    return spec.expand_dynamic(template.name, objects)

@@ -1,0 +1,29 @@
+"""`spec`: the connector's identity, credential form and endpoints, as a platform renders them."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import orjson
+
+from insightly_connector.describe import describe
+from insightly_connector.errors import ExitCode
+from insightly_connector.messages import airbyte_spec
+from insightly_connector.spec import load_spec
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("spec", help="print the connector spec and credential form")
+    parser.add_argument("--config", metavar="YAML", default=None, help="connector.yaml to use")
+    parser.add_argument("--format", choices=["json", "airbyte"], default="json")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    spec = load_spec(args.config) if args.config else load_spec()
+    if args.format == "airbyte":
+        sys.stdout.buffer.write(airbyte_spec(spec) + b"\n")
+    else:
+        sys.stdout.buffer.write(orjson.dumps(describe(spec), option=orjson.OPT_INDENT_2) + b"\n")
+    return ExitCode.OK
