@@ -379,6 +379,12 @@ def _is_secret(schema: dict, error: ValidationError) -> bool:
 def _explain(error: ValidationError, reveal: bool) -> str:
     """jsonschema's own sentence when it is safe and short; otherwise one built without the value."""
     scalar = error.instance is None or isinstance(error.instance, (str, int, float, bool))
+    if error.validator == "not" and error.validator_value == {}:  # `not: {}`: the key may not be here
+        return "is not allowed here"
+    examples = error.schema.get("examples") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and examples:  # a form field: show what is expected, not a regex
+        shown = f"{error.instance!r} " if reveal else ""
+        return f"{shown}does not have the expected format (for example {', '.join(map(str, examples))})"
     if error.validator in _SAFE_MESSAGES or (reveal and scalar):
         return error.message
     expected = error.validator_value
