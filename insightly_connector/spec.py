@@ -113,8 +113,8 @@ class Spec:
 def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> Spec:
     """Read, validate and build the spec (default: the repository's connector.yaml).
 
-    `load_schemas=False` skips reading the record schemas: the schema generator uses it, since it
-    is what writes them."""
+    `load_schemas=False` skips reading the record schemas and the credential form (`schema` is then
+    `{}`): the schema generator uses it, since it is what writes them."""
     path = Path(path) if path is not None else DEFAULT_SPEC_PATH
     label = path.name
     document = _read_yaml(path)
@@ -136,7 +136,7 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
         else:
             spec.resources[name] = _build_resource(spec, name, raw, {}, None)
     for name, raw in spec._raw_templates.items():
-        spec.expand_dynamic(name, [{raw["dynamic"]["name_field"]: "Sample__c"}])  # fail at load, not live
+        spec.expand_dynamic(name, [{raw["dynamic"]["name_field"]: "Sample"}])  # fail at load, not live
     return spec
 
 

@@ -77,7 +77,7 @@ def derive(resource: Resource, swagger: dict) -> dict:
     `${object_name}` is the Swagger's `{objectName}`)."""
     name = resource.name
     path = swagger_path_of(resource)
-    swagger_path = match_swagger_path(path, swagger["paths"])
+    swagger_path = match_swagger_path(path, swagger["paths"], custom_object=resource.dynamic is not None)
     if swagger_path is None or "get" not in swagger["paths"][swagger_path]:
         raise SystemExit(f"{name}: no GET {path} in the Swagger")
     response = swagger["paths"][swagger_path]["get"]["responses"]["200"]["schema"]
@@ -114,12 +114,15 @@ def swagger_path_of(resource: Resource) -> str:
     return path
 
 
-def match_swagger_path(path: str, swagger_paths: dict) -> str | None:
-    """The Swagger path serving `path`: itself if literal, else the template with fewest parameters."""
+def match_swagger_path(path: str, swagger_paths: dict, *, custom_object: bool = False) -> str | None:
+    """The Swagger path serving `path`: itself if literal, else the template with fewest parameters.
+    The Swagger's `/{objectName}...` operations serve custom objects only: a misspelt standard
+    collection (`/Tickets`) must not pass for one."""
     if path in swagger_paths:
         return path
     matches = [candidate for candidate in swagger_paths
-               if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(candidate)), path)]
+               if (custom_object or not candidate.startswith("/{objectName}"))
+               and re.fullmatch(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(candidate)), path)]
     return min(matches, key=lambda candidate: (candidate.count("{"), candidate), default=None)
 
 

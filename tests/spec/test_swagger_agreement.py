@@ -31,9 +31,7 @@ PLURAL_PATHS = {
 
 @pytest.fixture(scope="module")
 def locate(swagger, derive_tool):
-    """Concrete (or macro-holding) path -> the Swagger path serving it, literal paths first. The
-    Swagger's `/{objectName}...` operations serve custom objects only, so only dynamic paths use them."""
-    standard = {path: item for path, item in swagger["paths"].items() if not path.startswith("/{objectName}")}
+    """Concrete (or macro-holding) path -> the Swagger path serving it, literal paths first."""
 
     def find(path: str) -> str | None:
         for placeholder, swagger_name in derive_tool.DYNAMIC_PLACEHOLDERS.items():
@@ -41,8 +39,8 @@ def locate(swagger, derive_tool):
         if path in swagger["paths"]:
             return path
         concrete = re.sub(r"(?<!\$)\{[A-Za-z_.]+\}", "1", path)
-        candidates = swagger["paths"] if path.startswith("/{objectName}") else standard
-        return derive_tool.match_swagger_path(concrete, candidates)
+        return derive_tool.match_swagger_path(concrete, swagger["paths"],
+                                              custom_object=path.startswith("/{objectName}"))
 
     return find
 
@@ -72,6 +70,13 @@ def test_collection_names_are_singular_or_plural_as_live(spec, swagger):
     for path in SINGULAR_PATHS.values():
         wrong = path + ("es" if path.endswith("s") else "s")
         assert wrong not in swagger["paths"], f"{wrong} would be the wrong (405) form"
+
+
+def test_a_misspelt_collection_is_not_taken_for_a_custom_object(swagger, derive_tool):
+    assert derive_tool.match_swagger_path("/Tickets", swagger["paths"]) is None
+    assert derive_tool.match_swagger_path("/Tickets/1", swagger["paths"]) is None
+    assert derive_tool.match_swagger_path("/Fruit__c/1", swagger["paths"], custom_object=True) == "/{objectName}/{id}"
+    assert derive_tool.match_swagger_path("/CustomFields/Ticket", swagger["paths"]) == "/CustomFields/{objectName}"
 
 
 def test_every_read_path_is_a_get_of_the_swagger(spec, swagger, locate):
