@@ -1,0 +1,95 @@
+"""`harness`: run the local Insightly v3.1 emulator in the foreground until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from insightly_connector.errors import ConfigError
+from insightly_connector.harness import Harness
+from insightly_connector.harness.dataset import GENERATED
+from insightly_connector.harness.plans import DAILY_QUOTAS
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "harness", help="run the local Insightly API emulator on 127.0.0.1",
+        description="Serve an emulated Insightly v3.1 API on 127.0.0.1 (see docs/harness.md). "
+                    "Control it over HTTP at <url>/__harness.")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
+    parser.add_argument("--pod", default="na1", help="the pod this instance emulates (default na1)")
+    parser.add_argument("--seed", type=int, default=7, help="data seed (same seed, same data; default 7)")
+    parser.add_argument("--contacts", type=_non_negative, default=200,
+                        help="number of contacts; other collections scale with it (default 200)")
+    parser.add_argument("--size", action="append", default=[], metavar="COLLECTION=N",
+                        help="records of one generated collection, e.g. Notes=5000 (repeatable)")
+    parser.add_argument("--plan", choices=sorted(DAILY_QUOTAS), default="enterprise",
+                        help="Insightly plan: daily quota and available objects (default enterprise)")
+    parser.add_argument("--daily-quota", type=_non_negative, default=None, help="override the plan's daily quota")
+    parser.add_argument("--rate-limit", type=_non_negative, default=10,
+                        help="requests per second before 429 (default 10; 0 switches the limit off)")
+    parser.add_argument("--record-limit", type=_non_negative, default=None,
+                        help="total records after which creates answer 402")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
+    parser.add_argument("--jitter-ms", type=float, default=0.0, help="random extra latency up to this")
+    parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 5xx")
+    parser.add_argument("--reset-rate", type=float, default=0.0, help="share of connections reset")
+    parser.add_argument("--truncate-rate", type=float, default=0.0, help="share of bodies truncated")
+    parser.add_argument("--burst-429-every", type=_non_negative, default=0,
+                        help="every N requests, answer a burst of 429s")
+    parser.add_argument("--churn", action="append", default=[], metavar="COLLECTION",
+                        help="create, update and delete a record of COLLECTION periodically (repeatable)")
+    parser.add_argument("--churn-every-seconds", type=float, default=1.0, help="churn period (default 1s)")
+    parser.add_argument("--search-inclusive", action="store_true",
+                        help="updated_after_utc matches records updated at that second too (default: after)")
+    parser.add_argument("--api-key", default=None, help="accept this key instead of the generated demo key")
+    parser.set_defaults(func=run)
+
+
+def _non_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _sizes(values: list[str]) -> dict[str, int]:
+    sizes = {}
+    for value in values:
+        name, sep, count = value.partition("=")
+        if not sep or name not in GENERATED or not count.isdigit():
+            raise ConfigError(f"--size: expected COLLECTION=N with one of {', '.join(GENERATED)}; got {value!r}")
+        sizes[name] = int(count)
+    return sizes
+
+
+def run(args: argparse.Namespace) -> int:
+    harness = Harness(pod=args.pod, seed=args.seed, plan=args.plan, contacts=args.contacts, sizes=_sizes(args.size),
+                      rate_limit_per_second=args.rate_limit or None, latency_ms=args.latency_ms,
+                      jitter_ms=args.jitter_ms, search_inclusive=args.search_inclusive, api_key=args.api_key,
+                      record_limit=args.record_limit, daily_quota=args.daily_quota, port=args.port)
+    if args.error_rate or args.reset_rate or args.truncate_rate or args.burst_429_every:
+        harness.set_faults(error_rate=args.error_rate, reset_rate=args.reset_rate, truncate_rate=args.truncate_rate,
+                           burst_429_every=args.burst_429_every)
+    for collection in args.churn:
+        if collection not in harness.collections():
+            raise ConfigError(f"--churn: unknown collection {collection!r}")
+        harness.set_churn(collection, every_seconds=args.churn_every_seconds)
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with harness:
+        print(f"Insightly v3.1 harness ({harness.plan}, pod {harness.pod}, seed {harness.seed}) on 127.0.0.1")
+        print(f"base_url: {harness.base_url}")
+        print(f"api_key:  {'(the key given with --api-key)' if args.api_key else harness.api_key}")
+        print(f"admin:    {harness.admin_url}")
+        print("Ctrl-C to stop.", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    signal.signal(signal.SIGTERM, previous)
+    print("harness stopped", file=sys.stderr)
+    return 0

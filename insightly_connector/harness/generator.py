@@ -1,0 +1,533 @@
+"""Seeded, lazy record generation: record i of a collection is rendered from (seed, i) when asked for.
+
+Nothing per record is held as a dict. Per collection the factory keeps compact columns (id, created,
+updated, and a few random 64-bit words) and a list of *slots*, each covering consecutive fields:
+
+* variant slots: runs of plain fields (and references to small lists such as users or pipelines): 256
+  pre-encoded variants, one picked per record by one random byte, so records combine into many
+  distinct ones;
+* per-record slots: the id, the dates, references into big collections (the organisation behind a
+  contact, the parent of a note) and the LINKS that mirror them, e-mail addresses, AUTONUMBER values.
+
+The slots are compiled into one Python function per collection that fills a bytes template with `%`:
+a record costs a few microseconds and no JSON encoding, and a million-record collection costs a few
+dozen bytes a record. `values(i)` of each slot recomputes the same values in Python for the search
+indexes; a test proves both paths agree.
+"""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from array import array
+from bisect import bisect_left
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from itertools import accumulate
+
+import orjson
+
+from insightly_connector.harness import custom_fields as cf
+from insightly_connector.harness import vocab
+from insightly_connector.harness.table import CollectionSpec, FieldSpec
+from insightly_connector.harness.values import WINDOW_END, WINDOW_START, synthesize
+
+VARIANTS = 256  # pre-encoded variants per run of plain fields: one random byte picks one
+ALWAYS_NULL = {"VISIBLE_TEAM_ID", "CONVERTED_CONTACT_ID", "CONVERTED_OPPORTUNITY_ID", "CONVERTED_ORGANISATION_ID",
+               "CONVERTED_DATE_UTC", "PARENT_TASK_ID", "EMAIL_ID", "BRAND_ID", "GRADE_PROFILE_ID", "ASSIGNED_TEAM_ID",
+               "IMAGE_URL", "PRODUCT_IMAGE_URL", "LINKED_EMAIL_ADDRESS", "ARCHIVED_DATE_UTC",
+               "LEAD_CONVERSION_DATE_UTC", "QUEUED_SEND_DATE_UTC", "TICKET_ID", "OPPORTUNITY_ITEM_ID"}
+ALWAYS_FALSE = {"CONVERTED", "REMINDER_SENT", "SPAM"}
+CATEGORY_LISTS = {"Opportunities": "OpportunityCategories", "Projects": "ProjectCategories",
+                  "Tasks": "TaskCategories", "KnowledgeArticle": "KnowledgeArticleCategory"}
+# The link every generated record of a collection carries: (field holding the target id | None, target).
+LINKED = {"Contacts": ("ORGANISATION_ID", "Organisations"), "Opportunities": ("ORGANISATION_ID", "Organisations"),
+          "Tasks": (None, "Contacts"), "Events": (None, "Contacts"), "Emails": (None, "Contacts"),
+          "Projects": (None, "Organisations")}
+EMAIL_FIELDS = {"EMAIL_ADDRESS", "EMAIL", "EMAIL_FROM", "TO_EMAIL_ADDRESS", "QUOTATION_EMAIL"}
+RECORD_NAMES = {"Fruit__c": ("Apple", "Banana", "Cherry", "Kiwifruit", "Mango", "Pear", "Feijoa", "Lime"),
+                "Shipment__c": ("Inbound pallet", "Express parcel", "Sea freight", "Returns batch")}
+REFERENCE_KEYS = {
+    "ORGANISATION_ID": "Organisations", "CONTACT_ID": "Contacts", "OPPORTUNITY_ID": "Opportunities",
+    "PROJECT_ID": "Projects", "LEAD_ID": "Leads", "MILESTONE_ID": "Milestones", "PIPELINE_ID": "Pipelines",
+    "STAGE_ID": "PipelineStages", "ACTIVITYSET_ID": "ActivitySets", "LEAD_SOURCE_ID": "LeadSources",
+    "LEAD_STATUS_ID": "LeadStatuses", "TEAM_ID": "Teams", "PRODUCT_ID": "Product", "PRICEBOOK_ID": "Pricebook",
+    "PRICEBOOK_ENTRY_ID": "PricebookEntry", "QUOTE_ID": "Quotation", "PROSPECT_ID": "Prospect",
+    "FOLDER_ID": "KnowledgeArticleFolder", "FORUM_ID": "CommunityForums", "POST_ID": "CommunityPosts",
+    "FORUM_CATEGORY_ID": "ForumCategories", "CREATED_CONTACT_ID": "Contacts", "EDITED_CONTACT_ID": "Contacts",
+    "STATE_REASON_ID": "OpportunityStateReasons", "RELATIONSHIP_ID": "Relationships",
+}
+SMALL_LIST = 1000  # references into lists up to this size are picked per variant, not per record
+NULL_SHARE = 38  # of 256: optional references left empty
+
+FIRST_DAY = int(WINDOW_START.timestamp()) // 86400
+DAYS = [datetime.fromtimestamp(d * 86400, timezone.utc).strftime("%Y-%m-%d ").encode()
+        for d in range(FIRST_DAY, int(WINDOW_END.timestamp()) // 86400 + 1)]
+HOURS_MINUTES = [b"%02d:%02d:" % divmod(m, 60) for m in range(1440)]
+SECONDS = [b"%02d" % s for s in range(60)]
+LINK_TEMPLATE = (b'[{"LINK_ID":%d,"OBJECT_NAME":%b,"OBJECT_ID":%d,"LINK_OBJECT_NAME":%b,"LINK_OBJECT_ID":%d,'
+                 b'"ROLE":null,"DETAILS":null,"RELATIONSHIP_ID":null,"IS_FORWARD":true}]')
+
+
+class Context:
+    """What a factory needs from the rest of the data set: other collections' ids and titles."""
+
+    def __init__(self, ids_of: Callable[[str], Sequence], title_of: Callable[[str], str],
+                 pipelines: Sequence[tuple[int, int, bool]], note_parents: Sequence[str]):
+        self.ids_of = ids_of  # collection -> ascending ids (base ids for generated ones)
+        self.title_of = title_of  # collection -> singular object name used in LINKS ("Contact")
+        self.pipelines = pipelines  # (pipeline id, stage id, for opportunities?)
+        self.note_parents = note_parents  # collections notes are generated on
+
+
+class Bits:
+    """Hands out disjoint bit fields of a record's random words; `expr` reads one in generated code."""
+
+    def __init__(self):
+        self.fields: list[tuple[int, int, int]] = []  # (word, shift, width)
+        self.words, self.used = 1, 0
+
+    def take(self, width: int) -> int:
+        if self.used + width > 64:
+            self.words, self.used = self.words + 1, 0
+        self.fields.append((self.words - 1, self.used, width))
+        self.used += width
+        return len(self.fields) - 1
+
+    def expr(self, site: int) -> str:
+        word, shift, width = self.fields[site]
+        return f"((w{word} >> {shift}) & {(1 << width) - 1})"
+
+    def value(self, words: Sequence[int], site: int) -> int:
+        word, shift, width = self.fields[site]
+        return (words[word] >> shift) & ((1 << width) - 1)
+
+
+class Expr(str):
+    """A Python expression (in the generated render function) that evaluates to bytes."""
+
+
+class Slot:
+    """Fields rendered together. `parts` are constant bytes and `Expr`s joined into the record's bytes
+    by the generated code; `values` computes the same values directly, in Python."""
+
+    fields: tuple[str, ...] = ()
+    nested = False
+    prelude: tuple[str, ...] = ()
+
+    def parts(self) -> list:
+        raise NotImplementedError
+
+    def values(self, factory: RecordFactory, i: int, words: Sequence[int]) -> dict:
+        raise NotImplementedError
+
+
+class VariantSlot(Slot):
+    def __init__(self, name: str, fields: tuple[str, ...], rows: list[dict], site: int, bits: Bits,
+                 nested: bool = False):
+        self.name, self.fields, self.rows, self.site, self.bits, self.nested = name, fields, rows, site, bits, nested
+        self.encoded = [orjson.dumps(row)[1:-1] for row in rows]
+
+    def parts(self) -> list:
+        return [Expr(f"{self.name}[{self.bits.expr(self.site)}]")]
+
+    def row(self, words: Sequence[int]) -> dict:
+        return self.rows[self.bits.value(words, self.site)]
+
+    def values(self, factory, i, words) -> dict:
+        return self.row(words)
+
+
+class IdSlot(Slot):
+    def __init__(self, name: str):
+        self.fields = (name,)
+
+    def parts(self) -> list:
+        return [orjson.dumps(self.fields[0]) + b":", Expr("ridb")]
+
+    def values(self, factory, i, words) -> dict:
+        return {self.fields[0]: factory.ids[i]}
+
+
+class DateSlot(Slot):
+    def __init__(self, name: str, column: str):
+        self.fields, self.column = (name,), column  # column: "created" | "updated"
+
+    def parts(self) -> list:
+        var = self.column[0]
+        return [orjson.dumps(self.fields[0]) + b':"', Expr(f"DAYS[{var} // 86400 - FIRST_DAY]"),
+                Expr(f"HOURS_MINUTES[{var} % 86400 // 60]"), Expr(f"SECONDS[{var} % 60]"), b'"']
+
+    def values(self, factory, i, words) -> dict:
+        moment = getattr(factory, self.column)[i]
+        return {self.fields[0]: datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
+
+
+class RefSlot(Slot):
+    """The id of a record of a big collection, picked per record (None for a share of optional ones)."""
+
+    def __init__(self, name: str, var: str, targets: Sequence[int], bits: Bits, optional: bool):
+        self.fields, self.var, self.targets = (name,), var, targets
+        self.null_site = bits.take(8) if optional else None
+        self.site, self.bits = bits.take(32), bits
+        self.prelude = (f"{var} = {self.expression()}",)
+
+    def expression(self) -> str:
+        test = f"{self.bits.expr(self.null_site)} < {NULL_SHARE} or " if self.null_site is not None else ""
+        pick = f"{self.var}_T[({self.bits.expr(self.site)} * {len(self.targets)}) >> 32]"
+        return f"(None if {test}not {self.var}_T else {pick})"
+
+    def parts(self) -> list:
+        return [orjson.dumps(self.fields[0]) + b":", Expr(f'(b"null" if {self.var} is None else b"%d" % {self.var})')]
+
+    def target(self, words: Sequence[int]) -> int | None:
+        if not self.targets or (self.null_site is not None and self.bits.value(words, self.null_site) < NULL_SHARE):
+            return None
+        return self.targets[(self.bits.value(words, self.site) * len(self.targets)) >> 32]
+
+    def values(self, factory, i, words) -> dict:
+        return {self.fields[0]: self.target(words)}
+
+
+class EmailSlot(Slot):
+    """`first.last.<id>@domain`, from the record's name variant: unique, so upserts can look it up."""
+
+    def __init__(self, name: str, var: str, names: VariantSlot | None, bits: Bits):
+        self.fields, self.var, self.names, self.bits = (name,), var, names, bits
+        self.locals = [_local_part(row) for row in names.rows] if names else ["contact"] * VARIANTS
+        self.encoded_locals = [orjson.dumps(text)[1:-1] for text in self.locals]
+        self.site = bits.take(3)
+
+    def parts(self) -> list:
+        pick = self.bits.expr(self.names.site) if self.names else "0"
+        return [orjson.dumps(self.fields[0]) + b':"', Expr(f"{self.var}_L[{pick}]"), b".", Expr("ridb"), b"@",
+                Expr(f"DOMAINS[{self.bits.expr(self.site)} % {len(vocab.EMAIL_DOMAINS)}]"), b'"']
+
+    def values(self, factory, i, words) -> dict:
+        local = self.locals[self.bits.value(words, self.names.site) if self.names else 0]
+        domain = vocab.EMAIL_DOMAINS[self.bits.value(words, self.site) % len(vocab.EMAIL_DOMAINS)]
+        return {self.fields[0]: f"{local}.{factory.ids[i]}@{domain}"}
+
+
+class LinksSlot(Slot):
+    """LINKS mirroring one reference: to the record's organisation, contact, or a note's parent."""
+
+    nested = True
+
+    def __init__(self, var: str, title: str, refs: list[tuple[str, RefSlot]], bits: Bits, owns_refs: bool):
+        """`owns_refs`: the references are this slot's own (else they are fields rendered before it)."""
+        self.fields, self.var, self.title, self.refs, self.bits = ("LINKS",), var, title, refs, bits
+        self.choice_site = bits.take(8) if len(refs) > 1 else None
+        choice = f"{bits.expr(self.choice_site)} % {len(refs)}" if self.choice_site is not None else "0"
+        if owns_refs:  # only the chosen reference is computed
+            chosen = refs[-1][1].expression()
+            for k in range(len(refs) - 2, -1, -1):
+                chosen = f"({refs[k][1].expression()} if {var}_k == {k} else {chosen})"
+        else:
+            chosen = refs[0][1].var
+        self.prelude = (f"{var}_k = {choice}", f"{var}_t = {chosen}")
+
+    def parts(self) -> list:
+        v = self.var
+        return [b'"LINKS":',
+                Expr(f'(b"[]" if {v}_t is None else LINK_TEMPLATE % (rid * 10 + 1, {v}_O, rid, {v}_N[{v}_k], {v}_t))')]
+
+    def target(self, words: Sequence[int]) -> tuple[str, int] | None:
+        k = self.bits.value(words, self.choice_site) % len(self.refs) if self.choice_site is not None else 0
+        title, ref = self.refs[k]
+        target = ref.target(words)
+        return None if target is None else (title, target)
+
+    def values(self, factory, i, words) -> dict:
+        target = self.target(words)
+        if target is None:
+            return {"LINKS": []}
+        rid = factory.ids[i]
+        return {"LINKS": [{"LINK_ID": rid * 10 + 1, "OBJECT_NAME": self.title, "OBJECT_ID": rid,
+                           "LINK_OBJECT_NAME": target[0], "LINK_OBJECT_ID": target[1], "ROLE": None,
+                           "DETAILS": None, "RELATIONSHIP_ID": None, "IS_FORWARD": True}]}
+
+
+class CustomFieldsSlot(Slot):
+    """CUSTOMFIELDS: a pre-encoded variant of the settable fields, plus the record's AUTONUMBER values."""
+
+    fields, nested = ("CUSTOMFIELDS",), True
+
+    def __init__(self, var: str, rows: list[list[dict]], numbered: tuple, site: int, bits: Bits):
+        self.var, self.rows, self.numbered, self.site, self.bits = var, rows, numbered, site, bits
+        separator = b"," if numbered else b""
+        self.encoded = [orjson.dumps(items)[1:-1] + (separator if items else b"") for items in rows]
+    def parts(self) -> list:
+        parts = [b'"CUSTOMFIELDS":[', Expr(f"{self.var}[{self.bits.expr(self.site)}]")]
+        for k, f in enumerate(self.numbered):
+            parts += [b"," if k else b"", b'{"FIELD_NAME":' + orjson.dumps(f.name) + b',"FIELD_VALUE":"'
+                      + f.prefix.encode(), Expr('b"%08d" % rid'), b'","CUSTOM_FIELD_ID":' + orjson.dumps(f.name) + b"}"]
+        return [*parts, b"]"]
+
+    def values(self, factory, i, words) -> dict:
+        items = list(self.rows[self.bits.value(words, self.site)])
+        items += [{"FIELD_NAME": f.name, "FIELD_VALUE": cf.autonumber(f, factory.ids[i]), "CUSTOM_FIELD_ID": f.name}
+                  for f in self.numbered]
+        return {"CUSTOMFIELDS": items}
+
+
+class RecordFactory:
+    """Renders the `size` generated records of one collection; record i is a pure function of (seed, i)."""
+
+    def __init__(self, spec: CollectionSpec, seed: int, size: int, context: Context):
+        self.spec, self.size, self.context = spec, size, context
+        rng = random.Random(f"{seed}/{spec.name}")
+        first = rng.randrange(10_000_000, 400_000_000, 1000)
+        self.ids = array("q", accumulate(rng.choices((1, 1, 1, 2, 3), k=size), initial=first))[1:]
+        start, end = int(WINDOW_START.timestamp()), int(WINDOW_END.timestamp())
+        self.created = array("q", sorted(rng.randrange(start, end) for _ in range(size)))
+        self.updated = array("q", self._updated_times(rng, end))
+        self.bits = Bits()
+        self._names = 0
+        self.slots = self._slots(rng)
+        self.words = array("Q")
+        self.words.frombytes(rng.randbytes(8 * size * self.bits.words))
+        self.by_field = {name: slot for slot in self.slots for name in slot.fields}
+        self._render = self._compile(brief=False)
+        self._render_brief = self._compile(brief=True)
+
+    def _updated_times(self, rng: random.Random, end: int) -> list[int]:
+        """After creation, spread over the years; one block in ten was mass-updated at one instant (ties)."""
+        result = [c + int(rng.random() * (end - 1 - c)) for c in self.created]
+        for block in range(0, self.size, 20):
+            if rng.random() < 0.1:
+                instant = end - 1 - int(rng.random() * (end - 1 - self.created[block]))
+                for i in range(block, min(block + 20, self.size)):
+                    result[i] = max(instant, self.created[i])
+        return result
+
+    # ---- reading ---------------------------------------------------------------------------------------
+
+    def render(self, i: int, brief: bool = False) -> bytes:
+        return self._render_brief(i) if brief else self._render(i)
+
+    def record(self, i: int) -> dict:
+        return orjson.loads(self._render(i))
+
+    def record_words(self, i: int) -> Sequence[int]:
+        n = self.bits.words
+        return self.words[i * n:(i + 1) * n]
+
+    def value(self, i: int, field: str):
+        return self.by_field[field].values(self, i, self.record_words(i)).get(field)
+
+    def index_of(self, record_id) -> int | None:
+        if not isinstance(record_id, int) or isinstance(record_id, bool):
+            return None
+        i = bisect_left(self.ids, record_id)
+        return i if i < self.size and self.ids[i] == record_id else None
+
+    def parent(self, i: int) -> tuple[str, int] | None:
+        """(object name, id) of the record a generated note hangs off; None for other records."""
+        links = self.by_field.get("LINKS")
+        return links.target(self.record_words(i)) if self.spec.name == "Notes" and links else None
+
+    def sample_values(self, rng: random.Random) -> dict:
+        """Writable values for a brand-new record (churn creates): a generated record's plain fields."""
+        source = self.record(rng.randrange(self.size)) if self.size else {}
+        return {f.name: source.get(f.name) for f in self.spec.fields
+                if not f.read_only and not f.nested and f.name != self.spec.primary_key
+                and f.name not in ("DATE_CREATED_UTC", "DATE_UPDATED_UTC")}
+
+    # ---- compiling -------------------------------------------------------------------------------------
+
+    def _compile(self, brief: bool) -> Callable[[int], bytes]:
+        slots = [s for s in self.slots if not (brief and s.nested)]
+        parts: list = [b"{"]
+        for k, slot in enumerate(slots):
+            parts += ([b","] if k else []) + slot.parts()
+        parts.append(b"}")
+        namespace = {"ids": self.ids, "words": self.words, "created": self.created, "updated": self.updated,
+                     "DAYS": DAYS, "FIRST_DAY": FIRST_DAY, "HOURS_MINUTES": HOURS_MINUTES, "SECONDS": SECONDS,
+                     "LINK_TEMPLATE": LINK_TEMPLATE, "DOMAINS": [d.encode() for d in vocab.EMAIL_DOMAINS]}
+        for slot in self.slots:
+            namespace.update(_constants(slot))
+        n = self.bits.words
+        lines = ["def render(i):", "    rid = ids[i]", '    ridb = b"%d" % rid', "    c = created[i]",
+                 "    u = updated[i]"]
+        lines += [f"    w{k} = words[i * {n} + {k}]" for k in range(n)]
+        lines += [f"    {line}" for s in slots for line in s.prelude]
+        lines.append(f"    return b''.join(({', '.join(_join_items(parts))},))")
+        exec(compile("\n".join(lines), f"<render {self.spec.name}>", "exec"), namespace)
+        return namespace["render"]
+
+    # ---- slot construction ----------------------------------------------------------------------------
+
+    def _slots(self, rng: random.Random) -> list[Slot]:
+        spec, slots, run = self.spec, [], []
+        covered: set[str] = set()
+        for field in spec.fields:
+            if field.name in covered:
+                continue
+            slot = self._special_slot(field, rng, slots)
+            if field.name == "LINKS":
+                slot = self._links_slot(rng, slots)
+            if slot is None:
+                run.append(field)
+                continue
+            if run:
+                slots.append(self._variant(tuple(run), rng))
+                run = []
+            slots.append(slot)
+            covered.update(slot.fields)
+        if run:
+            slots.append(self._variant(tuple(run), rng))
+        return slots
+
+    def _name(self, prefix: str) -> str:
+        self._names += 1
+        return f"{prefix}{self._names}"
+
+    def _variant(self, fields: tuple[FieldSpec, ...], rng: random.Random) -> VariantSlot:
+        rows = []
+        for _ in range(VARIANTS):
+            row_context: dict = {}
+            rows.append({f.name: self._plain_value(f, rng, row_context) for f in fields})
+        return VariantSlot(self._name("V"), tuple(f.name for f in fields), rows, self.bits.take(8), self.bits)
+
+    def _plain_value(self, field: FieldSpec, rng: random.Random, row: dict):
+        name = field.name
+        if name in ALWAYS_NULL:
+            return None
+        if name in ALWAYS_FALSE:
+            return False
+        if name == "RECORD_NAME" and self.spec.name in RECORD_NAMES:
+            return rng.choice(RECORD_NAMES[self.spec.name])
+        if name in ("PIPELINE_ID", "STAGE_ID") and self.spec.has_field("PIPELINE_ID"):
+            return self._pipeline(rng, row)[name]
+        target = self._reference_target(field)
+        if target is not None:
+            ids = self.context.ids_of(target)
+            optional = name not in self.spec.required and name not in ("OWNER_USER_ID", "CREATED_USER_ID")
+            return None if not ids or (optional and rng.random() < NULL_SHARE / 256) else rng.choice(ids)
+        return synthesize(self.spec.name, field, rng, row)
+
+    def _pipeline(self, rng: random.Random, row: dict) -> dict:
+        if "pipeline" not in row:
+            for_opportunities = self.spec.name == "Opportunities"
+            pairs = [(p, s) for p, s, opp in self.context.pipelines if opp == for_opportunities]
+            pipeline, stage = rng.choice(pairs) if pairs and rng.random() < 0.9 else (None, None)
+            row["pipeline"] = {"PIPELINE_ID": pipeline, "STAGE_ID": stage}
+        return row["pipeline"]
+
+    def _special_slot(self, field: FieldSpec, rng: random.Random, slots: list[Slot]) -> Slot | None:
+        name, spec = field.name, self.spec
+        if name == spec.primary_key:
+            return IdSlot(name)
+        if name in ("DATE_CREATED_UTC", "DATE_UPDATED_UTC"):
+            return DateSlot(name, "created" if name == "DATE_CREATED_UTC" else "updated")
+        if field.nested:
+            return self._nested_slot(field, rng)
+        if name in EMAIL_FIELDS and field.type == "string":
+            names = next((s for s in slots if isinstance(s, VariantSlot) and "FIRST_NAME" in s.fields), None)
+            return EmailSlot(name, self._name("E"), names, self.bits)
+        target = self._reference_target(field)
+        linked_field = LINKED.get(spec.name, (None,))[0]
+        if target is not None and (len(self.context.ids_of(target)) > SMALL_LIST or name == linked_field):
+            optional = name not in spec.required
+            return RefSlot(name, self._name("R"), self.context.ids_of(target), self.bits, optional)
+        return None
+
+    def _reference_target(self, field: FieldSpec) -> str | None:
+        name = field.name
+        if field.type != "integer" or name in ALWAYS_NULL:
+            return None
+        if name.endswith("USER_ID") or name == "RESPONSIBLE_USER":
+            return "Users"
+        if name == "CATEGORY_ID":
+            return CATEGORY_LISTS.get(self.spec.name)
+        return REFERENCE_KEYS.get(name)
+
+    def _nested_slot(self, field: FieldSpec, rng: random.Random) -> Slot:
+        name = field.name
+        if name == "CUSTOMFIELDS":
+            return self._custom_fields_slot(rng)
+        if name == "LINKS":
+            return None  # built by _slots with the slots before it, whose references it mirrors
+        rows = [{name: self._nested_rows(name, rng)} for _ in range(VARIANTS)]
+        return VariantSlot(self._name("N"), (name,), rows, self.bits.take(8), self.bits, nested=True)
+
+    def _nested_rows(self, name: str, rng: random.Random) -> list[dict]:
+        if name == "TAGS":
+            return [{"TAG_NAME": t} for t in rng.sample(vocab.TAGS, rng.choice((0, 0, 1, 1, 2, 3)))]
+        if name == "DATES" and rng.random() < 0.2:
+            return [{"DATE_ID": rng.randrange(10_000_000, 99_999_999), "OCCASION_NAME": "Anniversary",
+                     "OCCASION_DATE": synthesize("", FieldSpec("DATE_OF_BIRTH", "string", "date-time"), rng, {}),
+                     "REPEAT_YEARLY": True, "CREATE_TASK_YEARLY": False}]
+        if name == "EMAILDOMAINS" and rng.random() < 0.3:
+            return [{"EMAIL_DOMAIN_ID": rng.randrange(10_000_000, 99_999_999),
+                     "EMAIL_DOMAIN": rng.choice(vocab.EMAIL_DOMAINS)}]
+        return []
+
+    def _custom_fields_slot(self, rng: random.Random) -> Slot:
+        defs = cf.fields_for(self.spec.name)
+        listed = [f for f in defs if f.type != "AUTONUMBER"]
+        keep_unset = cf.lists_unset_fields(self.spec.name)
+        rows = []
+        for _ in range(VARIANTS):
+            items = [{"FIELD_NAME": f.name, "FIELD_VALUE": cf.sample_value(f, rng) if rng.random() < 0.6 else None,
+                      "CUSTOM_FIELD_ID": f.name} for f in listed]
+            rows.append([item for item in items if keep_unset or item["FIELD_VALUE"] is not None])
+        numbered = tuple(f for f in defs if f.type == "AUTONUMBER")
+        return CustomFieldsSlot(self._name("C"), rows, numbered, self.bits.take(8), self.bits)
+
+    def _links_slot(self, rng: random.Random, slots: list[Slot]) -> Slot:
+        context, spec = self.context, self.spec
+        if spec.name == "Notes":
+            targets = [(context.title_of(c), context.ids_of(c)) for c in context.note_parents]
+        else:
+            field, target = LINKED.get(spec.name, (None, None))
+            existing = next((s for s in slots if field in s.fields), None) if field else None
+            if isinstance(existing, RefSlot):
+                return LinksSlot(self._name("L"), spec.title, [(context.title_of(target), existing)], self.bits,
+                                 owns_refs=False)
+            targets = [(context.title_of(target), context.ids_of(target))] if target else []
+        refs = [(title, RefSlot("_", self._name("R"), ids, self.bits, optional=spec.name != "Notes"))
+                for title, ids in targets if len(ids)]
+        if not refs:
+            return VariantSlot(self._name("N"), ("LINKS",), [{"LINKS": []}] * VARIANTS, self.bits.take(8), self.bits,
+                               nested=True)
+        return LinksSlot(self._name("L"), spec.title, refs, self.bits, owns_refs=True)
+
+
+def _join_items(parts: list) -> list[str]:
+    """Source of the items to join: adjacent constants merged into one bytes literal."""
+    items, constant = [], b""
+    for part in parts:
+        if isinstance(part, Expr):
+            if constant:
+                items.append(repr(constant))
+            items.append(part)
+            constant = b""
+        else:
+            constant += part
+    return [*items, repr(constant)] if constant else items
+
+
+def _constants(slot: Slot) -> dict:
+    """The objects a slot's generated expressions refer to, by the names they use."""
+    if isinstance(slot, VariantSlot):
+        return {slot.name: slot.encoded}
+    if isinstance(slot, CustomFieldsSlot):
+        return {slot.var: slot.encoded}
+    if isinstance(slot, RefSlot):
+        return {f"{slot.var}_T": slot.targets}
+    if isinstance(slot, EmailSlot):
+        return {f"{slot.var}_L": slot.encoded_locals}
+    if isinstance(slot, LinksSlot):
+        names = {f"{slot.var}_O": orjson.dumps(slot.title), f"{slot.var}_N": [orjson.dumps(t) for t, _ in slot.refs]}
+        for _, ref in slot.refs:
+            names.update(_constants(ref))
+        return names
+    return {}
+
+
+def _local_part(row: dict) -> str:
+    text = f"{row.get('FIRST_NAME') or ''}.{row.get('LAST_NAME') or ''}"
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "".join(ch for ch in plain.lower() if ch.isalnum() or ch == ".").strip(".") or "contact"

@@ -1,0 +1,76 @@
+"""A page of an ascending-id result set without materialising the set.
+
+A result is: generated ("base") records at some positions, minus the base records that were touched
+(deleted, or updated and so living in the overlay), plus overlay records that match. Base positions can
+be a `range` (a plain list) or a cached array (a search); touched and overlay lists are small. Finding
+the record at offset `skip` is a binary search over ids, so the cost of a page does not grow with the
+size of the collection or with how far into it the page is.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+
+BASE, OVERLAY = 0, 1
+
+
+class Selection:
+    def __init__(self, base_ids: Sequence[int], positions: Sequence[int], excluded: list[int],
+                 extras: list, excluded_set: set[int] | frozenset = frozenset()):
+        """`positions`: ascending base indexes; `excluded`: ascending base indexes among them to drop;
+        `extras`: ascending overlay ids (keys) to merge in."""
+        self.base_ids, self.positions, self.excluded, self.extras = base_ids, positions, excluded, extras
+        self.excluded_set = excluded_set or set(excluded)
+
+    def __len__(self) -> int:
+        return len(self.positions) - len(self.excluded) + len(self.extras)
+
+    def page(self, skip: int, top: int) -> list[tuple[int, object]]:
+        """[(BASE, base index) | (OVERLAY, key)] for the records at offsets skip .. skip+top-1."""
+        if top <= 0 or skip >= len(self):
+            return []
+        if not self.positions:
+            return [(OVERLAY, key) for key in self.extras[skip:skip + top]]
+        if not self.excluded and not self.extras:
+            return [(BASE, p) for p in self.positions[skip:skip + top]]
+        start = self._id_at(skip)
+        return self._walk(start, top)
+
+    def _rank(self, value: int) -> int:
+        """How many selected records have an id <= value."""
+        bound = bisect_right(self.base_ids, value) - 1
+        base = bisect_right(self.positions, bound) - bisect_right(self.excluded, bound)
+        return base + bisect_right(self.extras, value)
+
+    def _id_at(self, offset: int) -> int:
+        """The id of the record at `offset`: the smallest id whose rank exceeds the offset."""
+        low = min(self.base_ids[self.positions[0]], self.extras[0] if self.extras else self.base_ids[-1])
+        high = max(self.base_ids[self.positions[-1]], self.extras[-1] if self.extras else self.base_ids[0])
+        while low < high:
+            middle = (low + high) // 2
+            if self._rank(middle) > offset:
+                high = middle
+            else:
+                low = middle + 1
+        return low
+
+    def _walk(self, start: int, count: int) -> list[tuple[int, object]]:
+        base_ids, positions, excluded = self.base_ids, self.positions, self.excluded_set
+        p = bisect_left(positions, bisect_left(base_ids, start))
+        e = bisect_left(self.extras, start)
+        result = []
+        while len(result) < count:
+            while p < len(positions) and positions[p] in excluded:
+                p += 1
+            base_id = base_ids[positions[p]] if p < len(positions) else None
+            extra = self.extras[e] if e < len(self.extras) else None
+            if base_id is None and extra is None:
+                break
+            if extra is None or (base_id is not None and base_id < extra):
+                result.append((BASE, positions[p]))
+                p += 1
+            else:
+                result.append((OVERLAY, extra))
+                e += 1
+        return result
