@@ -437,6 +437,7 @@ class _Writer:
             report.exit_code = ExitCode.FATAL
         elif report.counts["rejected"]:
             report.exit_code = ExitCode.REJECTED
+        report.plan.sort(key=lambda entry: entry["inputLines"][0])
 
     def _work(self, jobs: list[_Job]) -> None:
         for job in jobs:
@@ -547,14 +548,14 @@ class _Writer:
             return None
         body = self.templates.request("create", write.payload).body or {}
         key_value = field_value(write.payload, self.upsert_key, self.shape) if self.upsert_key else None
-        if key_value not in (None, "") and self.templates.has_lookup:
-            candidates = self._lookup(self.upsert_key, key_value)
-        else:
-            candidates = self._recently_updated(since)
+        by_key = key_value not in (None, "") and self.templates.has_lookup
+        # The upsert key names one record by itself (and a lookup may answer in brief, without every
+        # field sent); a fingerprint must hold every field sent.
+        candidates = self._lookup(self.upsert_key, key_value) if by_key else self._recently_updated(since)
         primary_key = self.target.primary_key
         for record in candidates:
             record_id = record.get(primary_key)
-            if record_id is None or not holds(body, record):
+            if record_id is None or not (by_key or holds(body, record)):
                 continue
             with self._lock:
                 if record_id in self._claimed:
@@ -694,9 +695,9 @@ def _planned_rejects(write: PlannedWrite, rejection: Rejection) -> list[PlannedR
 
 
 def _custom_field_shape(spec: Spec, target: Resource) -> CustomFieldShape | None:
-    if not target.custom_fields_path:
+    meta = getattr(spec, "custom_fields", None)  # connector.yaml's description of custom-field values
+    if not target.custom_fields_path or not meta:
         return None
-    meta = spec.custom_fields
     return CustomFieldShape(meta["record_field"], meta["name_field"], meta["value_field"])
 
 

@@ -78,6 +78,8 @@ def record_key(payload: dict[str, Any], *, mode: str, primary_key: str, upsert_k
     elif upsert_key is not None:
         value = field_value(payload, upsert_key, shape)
     else:
+        value = None
+    if value is None or value == "":  # only a create can lack a key: then its content is its identity
         return "content:" + record_digest(payload)
     return f"{'id' if mode in ('update', 'delete') else upsert_key}:" + orjson.dumps(value, default=str).decode()
 
