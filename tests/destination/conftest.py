@@ -3,6 +3,8 @@ at the harness over real HTTP (record counts) or through its request log."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -79,3 +81,16 @@ def mutations(harness: Any) -> list[Any]:
 def read_lines(path: Any) -> list[dict]:
     with open(path, "rb") as handle:
         return [orjson.loads(line) for line in handle if line.strip()]
+
+
+@pytest.fixture
+def credential_file(harness: Any, tmp_path: Any) -> str:
+    path = tmp_path / "credential.json"
+    path.write_bytes(orjson.dumps(credential_for(harness)))
+    return str(path)
+
+
+def cli(*args: str, stdin: bytes | None = None, cwd: Any = None, timeout: float = 60) -> subprocess.CompletedProcess:
+    """The real command line in a child process."""
+    return subprocess.run([sys.executable, "-m", "insightly_connector", *args], input=stdin, capture_output=True,
+                          cwd=cwd, timeout=timeout, check=False)
