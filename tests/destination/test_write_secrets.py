@@ -1,0 +1,36 @@
+"""The API key, raw or base64 (with or without the trailing colon), never appears in anything a write
+prints or leaves behind: stdout, stderr, the journal, the rejects file; even when a record holds it."""
+
+import orjson
+from conftest import cli
+
+from insightly_connector.redaction import secret_forms
+
+
+def leaks(key: str, *blobs: bytes) -> list[str]:
+    return [form for form in secret_forms(key) for blob in blobs if form.encode() in blob]
+
+
+def test_no_key_in_outputs_journal_or_rejects(harness, credential_file, tmp_path):
+    key = harness.api_key
+    stdin = b"".join(orjson.dumps(record) + b"\n" for record in [
+        {"FIRST_NAME": "Leaky", "BACKGROUND": f"my key is {key}", "OWNER_USER_ID": "x"},  # rejected, holds the key
+        {"FIRST_NAME": "Fine", "EMAIL_ADDRESS": "fine@secrets.test"},
+        {"CONTACT_ID": 1, "FIRST_NAME": "wrong mode"},
+    ])
+    journal, rejects = tmp_path / "journal.jsonl", tmp_path / "rejects.jsonl"
+    outputs = []
+    harness.inject(kind="reset_after_processing", method="POST", count=1)
+    for extra, code in (([], 3), (["--dry-run"], 0)):  # the dry run finds everything done in the journal
+        result = cli("write", "--credential", credential_file, "--resource", "contacts", "--mode", "create",
+                     "--journal", str(journal), "--rejects", str(rejects), *extra, stdin=stdin)
+        assert result.returncode == code, result.stderr
+        outputs += [result.stdout, result.stderr]
+    harness.inject(status=401, count=10)
+    result = cli("write", "--credential", credential_file, "--resource", "contacts", "--mode", "create",
+                 stdin=orjson.dumps({"FIRST_NAME": "Denied"}) + b"\n", cwd=tmp_path)
+    assert result.returncode == 1
+    outputs += [result.stdout, result.stderr]
+    files = [journal.read_bytes(), rejects.read_bytes()]
+    assert b"my key is ***" in files[1]  # the record's copy in the rejects file is masked
+    assert leaks(key, *outputs, *files) == []
