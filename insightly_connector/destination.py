@@ -133,14 +133,12 @@ def write(client: Any, spec: Spec, resource: str | Resource, mode: str, records:
     writer.check_addresses(plan)
     report = WriteReport(target.name, mode, writer.run_id, dry_run=dry_run, records=plan.records,
                          warnings=plan.warnings, journal_path=journal_path)
-    state = JournalState()
+    state = load(journal_path, resource=target.name, mode=mode, upsert_key=key) if journal_path else JournalState()
+    _check_journal_matches(plan, state)
     journal = None
     if journal_path and not dry_run:
-        journal, state = Journal.open(journal_path, run_id=writer.run_id, resource=target.name, mode=mode,
-                                      upsert_key=key, redactor=writer.redactor)
-    elif journal_path:
-        state = load(journal_path, resource=target.name, mode=mode, upsert_key=key)
-    _check_journal_matches(plan, state)
+        journal = Journal.start(journal_path, run_id=writer.run_id, resource=target.name, mode=mode,
+                                upsert_key=key, redactor=writer.redactor)
     rejects = None
     if not dry_run:
         rejects = RejectsFile(rejects_path or f"{target.name}.rejects.jsonl", resource=target.name, mode=mode,

@@ -74,14 +74,13 @@ class Journal:
         self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, run_id: str, resource: str, mode: str,
-             upsert_key: str | None, redactor: Redactor | None = None) -> tuple[Journal, JournalState]:
-        """Load what an earlier run recorded, check it is the same write, and start appending."""
-        state = load(path, resource=resource, mode=mode, upsert_key=upsert_key)
+    def start(cls, path: str | os.PathLike[str], *, run_id: str, resource: str, mode: str,
+              upsert_key: str | None, redactor: Redactor | None = None) -> Journal:
+        """Start appending this run's entries (after `load` has checked an earlier run's)."""
         journal = cls(path, run_id=run_id, redactor=redactor)
         journal._append({"event": "run", "journal": FORMAT_VERSION, "runId": run_id, "resource": resource,
                          "mode": mode, "upsertKey": upsert_key, "at": _now()})
-        return journal, state
+        return journal
 
     def sent(self, lines: Iterable[tuple[int, str]], *, action: str, method: str, path: str,
              since: str | None, attempt: int) -> None:

@@ -10,8 +10,8 @@ WRITE = {"resource": "contacts", "mode": "create", "upsert_key": None}
 
 def test_entries_round_trip_and_the_latest_entry_per_line_wins(tmp_path):
     path = tmp_path / "j.jsonl"
-    journal, state = Journal.open(path, run_id="r1", **WRITE)
-    assert state.lines == {}
+    assert load(path, **WRITE).lines == {}
+    journal = Journal.start(path, run_id="r1", **WRITE)
     journal.sent([(1, "d1"), (3, "d3")], action="create", method="POST", path="/Contacts",
                  since="2024-01-01T00:00:00Z", attempt=1)
     journal.confirmed([(1, "d1"), (3, "d3")], outcome="created", record_id=42)
@@ -28,7 +28,7 @@ def test_entries_round_trip_and_the_latest_entry_per_line_wins(tmp_path):
 
 def test_a_half_written_last_line_is_ignored_but_corruption_elsewhere_is_refused(tmp_path):
     path = tmp_path / "j.jsonl"
-    journal, _ = Journal.open(path, run_id="r1", **WRITE)
+    journal = Journal.start(path, run_id="r1", **WRITE)
     journal.sent([(1, "d1")], action="create", method="POST", path="/Contacts", since=None, attempt=1)
     journal.close()
     with open(path, "ab") as handle:
@@ -42,7 +42,7 @@ def test_a_half_written_last_line_is_ignored_but_corruption_elsewhere_is_refused
 
 def test_another_write_or_another_input_is_refused(tmp_path):
     path = tmp_path / "j.jsonl"
-    journal, _ = Journal.open(path, run_id="r1", **WRITE)
+    journal = Journal.start(path, run_id="r1", **WRITE)
     journal.confirmed([(1, record_digest({"A": 1}))], outcome="created", record_id=1)
     journal.close()
     with pytest.raises(ConfigError, match="another write"):

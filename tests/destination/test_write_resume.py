@@ -51,8 +51,11 @@ def test_in_flight_creates_are_resolved_before_anything_is_sent_again(harness, r
 def test_a_journal_from_another_input_is_refused(harness, run_write, tmp_path):
     journal = str(tmp_path / "journal.jsonl")
     assert run_write("contacts", "create", people("first", 1), journal_path=journal).exit_code == 0
+    recorded = (tmp_path / "journal.jsonl").read_bytes()
     with pytest.raises(ConfigError, match="line 1"):
         run_write("contacts", "create", people("other", 1), journal_path=journal)
+    assert (tmp_path / "journal.jsonl").read_bytes() == recorded
+    assert len(find(harness, "Contacts", "EMAIL_ADDRESS", "other0@resume.test")) == 0
 
 
 def test_kill_and_resume_writes_everything_exactly_once(harness, credential_file, tmp_path):
