@@ -4,21 +4,28 @@ start next time.
 The API filters on "updated after" with a granularity of one second and does not say whether the
 bound is inclusive. So the request asks for `cursor - granularity` (which returns everything at or
 after the cursor either way), records below the cursor are dropped, and records at or after it
-that the previous run already emitted with the same updated value (the boundary set) are dropped
-too: ties at the cursor are neither lost nor repeated.
+that the previous run already emitted in the same version (the boundary set) are dropped too: ties
+at the cursor are neither lost nor repeated.
 
-The next cursor is the sync start S (the server's clock when the read began, minus one
-granularity for the time between the server reading and stamping its `Date`, minus the lookback),
-not the highest updated value seen: records come in key order, not update order, so a record
-updated during the read behind our position has an updated value >= S and is picked up next run.
+A version is the updated value plus a digest of the record's content: with one-second timestamps a
+record can change twice within the second in which we read it, and the updated value alone would
+then hide the second change for ever.
+
+The next cursor is the sync start S (a lower bound of the server's clock when the read's first
+request was sent, minus the lookback), not the highest updated value seen: records come in key
+order, not update order, so a record updated during the read behind our position has an updated
+value >= S and is picked up by the next run.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
+
+import orjson
 
 _PROBE = datetime(2001, 2, 3, 4, 5, 6)  # distinct fields, to test whether a format is ISO-parseable
 
@@ -69,9 +76,16 @@ def _naive_utc(moment: datetime) -> datetime:
     return moment
 
 
-def sync_start_from(server_now: datetime, policy: CursorPolicy) -> datetime:
-    """S: a lower bound of the server clock when the read's first request was served."""
-    return _naive_utc(server_now).replace(microsecond=0) - policy.granularity
+def record_digest(record: dict) -> str:
+    """A short fingerprint of a record's content, to tell two versions with one timestamp apart."""
+    return hashlib.blake2b(orjson.dumps(record, option=orjson.OPT_SORT_KEYS), digest_size=8).hexdigest()
+
+
+def _version(entry: Any) -> list:
+    """A boundary entry as [updated, digest]; a bare updated string (digest unknown) is accepted too."""
+    if isinstance(entry, str):
+        return [entry, None]
+    return [entry[0], entry[1] if len(entry) > 1 else None]
 
 
 class Window:
@@ -87,9 +101,9 @@ class Window:
         self._parse = policy.parser()
         self.cursor_text = cursor
         self.cursor = self._parse(cursor) if cursor else None
-        self.boundary: dict[str, str] = dict(boundary or {})
+        self.boundary = {key: _version(entry) for key, entry in (boundary or {}).items()}
         self.sync_start: datetime | None = self._parse(sync_start) if sync_start else None
-        self.pending: dict[str, str] = dict(pending or {})
+        self.pending = {key: _version(entry) for key, entry in (pending or {}).items()}
 
     @property
     def incremental(self) -> bool:
@@ -100,10 +114,10 @@ class Window:
         assert self.cursor is not None, "a full read has no bound"
         return (self.cursor - self.policy.granularity).strftime(self.policy.param_format)
 
-    def start(self, server_now: datetime) -> None:
-        """Fix S once the first page has been served (a resumed window keeps its own)."""
+    def start(self, server_clock_at_first_send: datetime) -> None:
+        """Fix S from the server's clock when the first request was sent (a resumed window keeps its own)."""
         if self.sync_start is None:
-            self.sync_start = sync_start_from(server_now, self.policy)
+            self.sync_start = _naive_utc(server_clock_at_first_send).replace(microsecond=0)
 
     @property
     def next_cursor(self) -> datetime:
@@ -111,7 +125,7 @@ class Window:
         return self.sync_start - self.policy.lookback
 
     def select(self, records: list[dict], primary_key: str | None) -> list[dict]:
-        """The records to emit from one page, recording those that form the next boundary."""
+        """The records to emit from one page, remembering those that form the next boundary."""
         field = self.policy.cursor_field
         parse = self._parse
         cursor = self.cursor
@@ -121,18 +135,22 @@ class Window:
         kept = []
         for record in records:
             text = record.get(field)
-            if not isinstance(text, str):
+            key = record.get(primary_key) if primary_key else None
+            if not isinstance(text, str) or key is None:
                 kept.append(record)  # nothing to judge it by: emitting it can only repeat, never lose
                 continue
             updated = parse(text)
-            key = str(record.get(primary_key)) if primary_key else None
-            if cursor is not None:
-                if updated < cursor:
-                    continue
-                if key is not None and boundary.get(key) == text:
-                    continue
-            if key is not None and updated >= keep_from:
-                pending[key] = text
+            if cursor is not None and updated < cursor:
+                continue
+            key = str(key)
+            digest = None
+            seen = boundary.get(key) if cursor is not None else None
+            if seen is not None and seen[0] == text:
+                digest = record_digest(record)
+                if seen[1] is None or seen[1] == digest:
+                    continue  # this very version was emitted before
+            if updated >= keep_from:
+                pending[key] = [text, digest or record_digest(record)]
             kept.append(record)
         return kept
 
@@ -152,5 +170,5 @@ class Window:
         parse = self._parse
         return {
             "cursor": self.policy.format(cutoff),
-            "boundary": {key: text for key, text in merged.items() if parse(text) >= cutoff},
+            "boundary": {key: version for key, version in merged.items() if parse(version[0]) >= cutoff},
         }

@@ -15,6 +15,7 @@ on an empty page. Pages ahead are only requested while the latest total says the
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -69,6 +70,7 @@ class Page:
     position: int  # offset of the last record of the page: where a resumed run re-anchors
     last_key: Any  # the highest primary key seen so far (the anchor); None for unordered paging
     total: int | None
+    sent_at: float  # time.monotonic() just before the page's request was sent
 
 
 @dataclass
@@ -76,6 +78,7 @@ class _Fetched:
     offset: int
     records: list[dict]
     total: int | None
+    sent_at: float
 
 
 def extract_records(body: Any, records_path: str) -> Any:
@@ -138,7 +141,7 @@ class OffsetPager:
             records = self._new_records(fetched.records)
             count = len(fetched.records)
             position = offset + count - 1 if count else offset
-            yield Page(records, offset, position, self.anchor, fetched.total)
+            yield Page(records, offset, position, self.anchor, fetched.total, fetched.sent_at)
             if self._is_last(offset, count, fetched.total):
                 return
             offset += count - self.pagination.overlap
@@ -228,6 +231,7 @@ class OffsetPager:
         pagination = self.pagination
         params = {**self.params, **pagination.total_params,
                   pagination.offset_param: offset, pagination.limit_param: pagination.page_size}
+        sent_at = time.monotonic()
         response = self.client.request("GET", self.path, params=params)
         records = extract_records(orjson.loads(response.content), self.records_path)
         if not isinstance(records, list):
@@ -237,7 +241,7 @@ class OffsetPager:
         if pagination.total_header:
             raw = response.headers.get(pagination.total_header, "")
             total = int(raw) if raw.isdigit() else None
-        return _Fetched(offset, records, total)
+        return _Fetched(offset, records, total, sent_at)
 
 
 def fetch_unpaged(client: Any, path: str, params: dict, records_path: str = "$", *,

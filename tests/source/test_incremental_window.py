@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from insightly_connector.incremental import CursorPolicy, Window
+from insightly_connector.incremental import CursorPolicy, Window, record_digest
 
 CONFIG = {"cursor_field": "DATE_UPDATED_UTC", "cursor_format": "%Y-%m-%d %H:%M:%S", "path": "/X/Search",
           "param": "updated_after_utc", "param_format": "%Y-%m-%dT%H:%M:%SZ", "granularity_seconds": 1,
@@ -36,11 +36,21 @@ def test_records_below_the_cursor_and_boundary_ties_are_dropped_but_changed_ties
 
 def test_full_window_keeps_everything_and_remembers_records_at_or_after_the_next_cursor():
     window = Window(POLICY)
-    window.start(SERVER_NOW)  # S = 12:00:30 floored, minus one granularity = 12:00:29
-    page = [rec(1, "2025-05-01 11:00:00"), rec(2, "2025-05-01 12:00:29"), rec(3, "2025-05-01 12:00:31")]
+    window.start(SERVER_NOW)  # S = 12:00:30.7 floored to the second
+    page = [rec(1, "2025-05-01 11:00:00"), rec(2, "2025-05-01 12:00:30"), rec(3, "2025-05-01 12:00:31")]
     assert len(window.select(page, "ID")) == 3
-    assert window.completed() == {"cursor": "2025-05-01 12:00:29",
-                                  "boundary": {"2": "2025-05-01 12:00:29", "3": "2025-05-01 12:00:31"}}
+    assert window.completed() == {"cursor": "2025-05-01 12:00:30", "boundary": {
+        "2": ["2025-05-01 12:00:30", record_digest(page[1])], "3": ["2025-05-01 12:00:31", record_digest(page[2])]}}
+
+
+def test_a_second_change_within_the_same_second_is_not_hidden_by_the_boundary():
+    first = rec(1, "2025-05-01 12:00:30")
+    window = Window(POLICY, cursor="2025-05-01 12:00:30",
+                    boundary={"1": ["2025-05-01 12:00:30", record_digest(first)]})
+    window.start(SERVER_NOW)
+    assert window.select([first], "ID") == []  # the same version again: a duplicate
+    changed = {**first, "FIRST_NAME": "changed in the same second"}
+    assert window.select([changed], "ID") == [changed]
 
 
 def test_next_cursor_is_the_sync_start_not_the_highest_value_seen_and_old_boundary_expires():
@@ -48,26 +58,28 @@ def test_next_cursor_is_the_sync_start_not_the_highest_value_seen_and_old_bounda
     window.start(SERVER_NOW)
     window.select([rec(7, "2025-05-01 11:00:00")], "ID")
     state = window.completed()
-    assert state == {"cursor": "2025-05-01 12:00:29", "boundary": {}}
+    assert state == {"cursor": "2025-05-01 12:00:30", "boundary": {}}
 
 
 def test_lookback_moves_the_next_cursor_back():
     policy = CursorPolicy.from_config({**CONFIG, "lookback_seconds": 60})
     window = Window(policy)
     window.start(SERVER_NOW)
-    assert window.completed()["cursor"] == "2025-05-01 11:59:29"
+    assert window.completed()["cursor"] == "2025-05-01 11:59:30"
 
 
 def test_a_resumed_window_keeps_its_sync_start_and_pending_boundary():
     first = Window(POLICY, cursor="2025-05-01 10:00:00")
     first.start(SERVER_NOW)
-    first.select([rec(3, "2025-05-01 12:00:40")], "ID")
+    page = [rec(3, "2025-05-01 12:00:40")]
+    first.select(page, "ID")
     saved = first.in_progress()
     assert saved["mode"] == "incremental" and saved["bound"] == "2025-05-01T09:59:59Z"
     resumed = Window(POLICY, cursor="2025-05-01 10:00:00", sync_start=saved["sync_start"],
                      pending=saved["boundary"])
     resumed.start(datetime(2025, 5, 2, tzinfo=timezone.utc))  # later clock: ignored, S is kept
-    assert resumed.completed() == {"cursor": "2025-05-01 12:00:29", "boundary": {"3": "2025-05-01 12:00:40"}}
+    assert resumed.completed() == {"cursor": "2025-05-01 12:00:30",
+                                   "boundary": {"3": ["2025-05-01 12:00:40", record_digest(page[0])]}}
 
 
 @pytest.mark.parametrize("cursor_format", ["%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S"])

@@ -1,0 +1,247 @@
+"""The read verb: pages every selected resource out to an emitter, checkpointing after each page.
+
+Per resource it chooses full or incremental (or resumes an interrupted window), pages through it,
+filters through the incremental window, emits, flushes, and only then saves state, so state never
+covers a record that was not written out. A resource the key may not read (the spec's error map
+says `skip_resource`) is a reported skip, never an empty success; a spent daily quota stops the run
+with resumable state; any other failure stops the run and leaves no final cursor for the resource.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from insightly_connector.catalog import resolve_resources
+from insightly_connector.errors import ApiError, ConfigError, ConnectorError, ExitCode, QuotaExhausted
+from insightly_connector.incremental import CursorPolicy, Window
+from insightly_connector.messages import Emitter, StreamInfo
+from insightly_connector.paging import OffsetPager, OffsetPagination, fetch_unpaged
+from insightly_connector.progress import Progress
+from insightly_connector.state import StateFile
+
+_MAX_PAGES_AHEAD = 4
+
+
+class AllResourcesSkipped(ConnectorError):
+    """Nothing the run was asked to read could be read: that is a failure, not an empty success."""
+
+    category = "all_skipped"
+
+
+@dataclass
+class ResourceReport:
+    name: str
+    status: str = "not_started"  # complete | skipped | failed | stopped | not_started
+    mode: str = "full"  # full | incremental | single
+    records: int = 0
+    pages: int = 0
+    requests: int = 0
+    resumed: bool = False
+    message: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ReadReport:
+    resources: list[ResourceReport] = field(default_factory=list)
+    error: ConnectorError | None = None
+    sampled: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        return int(self.error.exit_code) if self.error is not None else int(ExitCode.OK)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"resources": [r.to_dict() for r in self.resources], "exit_code": self.exit_code,
+                "error": str(self.error) if self.error else None, "sampled": self.sampled}
+
+
+def read(client: Any, spec: Any, resources: Sequence[Any] | None, *, emitter: Emitter,
+         state_path: str | None = None, limit: int | None = None, full_refresh: bool = False,
+         progress: Progress | None = None) -> ReadReport:
+    """Read `resources` (Resource objects, names, or None for every readable one).
+
+    `limit` is sample mode: at most that many records per resource, and no state is written."""
+    if limit is not None and limit < 1:
+        raise ConfigError("--limit: must be a positive number of records")
+    state = StateFile(state_path, writable=limit is None)
+    progress = progress or Progress(quiet=True)
+    if resources is None or any(isinstance(r, str) for r in resources):
+        resources = resolve_resources(client, spec, list(resources) if resources is not None else None)
+    run = _Run(client, spec, emitter, state, progress, limit, full_refresh)
+    report = ReadReport(sampled=limit is not None)
+    report.resources = [ResourceReport(resource.name) for resource in resources]
+    try:
+        for resource, entry in zip(resources, report.resources, strict=True):
+            error = run.resource(resource, entry)
+            if error is not None:
+                report.error = error
+                break
+    finally:
+        emitter.close()
+        progress.close()
+    if report.error is None and report.resources and all(r.status == "skipped" for r in report.resources):
+        report.error = AllResourcesSkipped(
+            f"every requested resource was skipped ({', '.join(r.name for r in report.resources)})")
+        emitter.error(report.error)
+        emitter.flush()
+    return report
+
+
+class _Run:
+    """The shared context of one read; `resource()` reads one resource and fills its report."""
+
+    def __init__(self, client: Any, spec: Any, emitter: Emitter, state: StateFile, progress: Progress,
+                 limit: int | None, full_refresh: bool):
+        self.client = client
+        self.spec = spec
+        self.emitter = emitter
+        self.state = state
+        self.progress = progress
+        self.limit = limit
+        self.full_refresh = full_refresh
+        in_flight = getattr(getattr(client, "limiter", None), "max_in_flight", 1)
+        self.pages_ahead = 1 if limit is not None else max(1, min(_MAX_PAGES_AHEAD, in_flight))
+
+    def resource(self, resource: Any, report: ResourceReport) -> ConnectorError | None:
+        """Read one resource. Returns the error that must stop the run, or None to go on."""
+        stream = StreamInfo(resource.name, resource.schema or {}, resource.primary_key,
+                            (resource.incremental or {}).get("cursor_field"))
+        requests_before = self.client.stats["requests"]
+        try:
+            strategy = resource.read.get("pagination", {}).get("type", "none")
+            if resource.single_object or strategy == "none":
+                self._read_unpaged(resource, stream, report)
+            elif strategy == "offset":
+                self._read_paged(resource, stream, report)
+            else:
+                raise ConfigError(f"resources.{resource.name}.read.pagination.type: {strategy!r} is not supported")
+            self.emitter.end_stream(resource.name, "COMPLETE")
+            report.status = "complete"
+            return None
+        except ConnectorError as error:
+            return self._failed(stream, report, error)
+        finally:
+            report.requests = self.client.stats["requests"] - requests_before
+            self.progress.resource_finished(resource.name, report.status, report.records, report.pages,
+                                            report.requests, self.client.quota_remaining)
+
+    # -- one resource ------------------------------------------------------------------------------
+
+    def _read_unpaged(self, resource: Any, stream: StreamInfo, report: ResourceReport) -> None:
+        """One GET (a single object, or a short list the API does not page): no state to keep."""
+        report.mode = "single" if resource.single_object else "full"
+        self.emitter.begin_stream(stream, fresh=True)
+        self.progress.resource_started(resource.name)
+        records = fetch_unpaged(self.client, resource.path, dict(resource.read.get("params") or {}),
+                                resource.read.get("records_path", "$"), single_object=resource.single_object)
+        if self.limit is not None:
+            records = records[: self.limit]
+        self.emitter.write_records(resource.name, records)
+        self.emitter.flush()
+        report.records, report.pages = len(records), 1
+
+    def _read_paged(self, resource: Any, stream: StreamInfo, report: ResourceReport) -> None:
+        name = resource.name
+        entry = self.state.resource(name)
+        policy = CursorPolicy.from_config(resource.incremental) if resource.incremental else None
+        window, resume = self._window(name, policy, entry)
+        pagination = OffsetPagination.from_config(resource.read["pagination"], record_limit=self.limit)
+        params = dict(resource.read.get("params") or {})
+        path = resource.path
+        if window is not None and window.incremental:
+            path = policy.path
+            params[policy.param] = window.request_bound()
+            report.mode = "incremental"
+        pager = OffsetPager(self.client, path, params, pagination, primary_key=resource.primary_key,
+                            records_path=resource.read.get("records_path", "$"),
+                            start_offset=resume.get("position", 0), anchor=resume.get("last_pk"),
+                            prefetch=self.pages_ahead)
+        report.resumed = bool(resume) and pager.ordered
+        fresh = report.mode == "full" and not report.resumed
+        self.emitter.begin_stream(stream, fresh=fresh)
+        self.progress.resource_started(name, since=window.cursor_text if window else None, resumed=report.resumed)
+        pages = pager.pages()
+        try:
+            for page in pages:
+                if window is not None:
+                    if window.sync_start is None:
+                        window.start(self.client.server_time() - timedelta(seconds=time.monotonic() - page.sent_at))
+                    records = window.select(page.records, resource.primary_key)
+                else:
+                    records = page.records
+                if self.limit is not None:
+                    records = records[: self.limit - report.records]
+                self.emitter.write_records(name, records)
+                self.emitter.flush()
+                report.records += len(records)
+                report.pages += 1
+                progress = window.in_progress() if window is not None else {"mode": "full"}
+                entry["in_progress"] = {**progress, "last_pk": page.last_key, "position": page.position}
+                self._checkpoint(name, entry)
+                self.progress.page(name, report.records, report.pages, self.client.quota_remaining)
+                if self.limit is not None and report.records >= self.limit:
+                    break
+        finally:
+            pages.close()
+        entry.pop("in_progress", None)
+        if window is not None and self.limit is None:
+            entry.update(window.completed())
+        self._checkpoint(name, entry)
+
+    def _window(self, name: str, policy: CursorPolicy | None, entry: dict) -> tuple[Window | None, dict]:
+        """The window to read (a resumed one, an incremental one, or a full one) and where to resume."""
+        in_progress = entry.get("in_progress") or {}
+        resumable = in_progress and not (self.full_refresh and in_progress.get("mode") == "incremental")
+        if not resumable:
+            in_progress = {}
+        if policy is None:
+            return None, in_progress
+        incremental = in_progress.get("mode") == "incremental" if in_progress else (
+            bool(entry.get("cursor")) and not self.full_refresh)
+        try:
+            window = Window(policy, cursor=entry.get("cursor") if incremental else None,
+                            boundary=entry.get("boundary") if incremental else None,
+                            sync_start=in_progress.get("sync_start"), pending=in_progress.get("boundary"))
+        except ValueError as exc:
+            raise ConfigError(f"state file {self.state.path}: resources.{name} holds a date that does not "
+                              f"match {policy.cursor_format!r} ({exc})") from None
+        return window, in_progress
+
+    def _checkpoint(self, name: str, entry: dict) -> None:
+        """Persist progress (after the records are flushed) and tell the protocol about it."""
+        if not self.state.writable:
+            return
+        self.state.save()
+        self.emitter.state(name, entry, self.state.document)
+
+    # -- failures ----------------------------------------------------------------------------------
+
+    def _failed(self, stream: StreamInfo, report: ResourceReport, error: ConnectorError) -> ConnectorError | None:
+        name = stream.name
+        report.message = str(error)
+        quota = isinstance(error, QuotaExhausted)
+        if self._is_skip(error):
+            report.status = "skipped"
+            self.progress.warning(f"{name}: skipped: {error}")
+            self.emitter.log("WARN", f"{name}: skipped: {error}")
+        else:
+            report.status = "stopped" if quota else "failed"
+            self.emitter.error(error, name)
+        self.emitter.end_stream(name, "INCOMPLETE", rate_limited=quota)
+        self.emitter.flush()
+        return None if report.status == "skipped" else error
+
+    def _is_skip(self, error: ConnectorError) -> bool:
+        """The spec's error map decides which API answers mean "this resource is not readable here"."""
+        if not isinstance(error, ApiError) or error.status is None:
+            return False
+        rules = self.spec.http.get("errors", {})
+        rule = rules.get(str(error.status)) or rules.get(f"{error.status // 100}xx") or {}
+        return rule.get("read") == "skip_resource"
