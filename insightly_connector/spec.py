@@ -70,6 +70,7 @@ class Spec:
     connector: dict
     credential: dict
     http: dict
+    custom_fields: dict
     defaults: dict
     credential_form: dict
     resources: dict[str, Resource]
@@ -126,7 +127,8 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
     if load_schemas:
         _check_schema(form, f"{label}: credential.form: {credential['form']}")
     spec = Spec(path=path, root=root, connector=document["connector"], credential=credential,
-                http=document["http"], defaults=document["defaults"], credential_form=form,
+                http=document["http"], custom_fields=document["custom_fields"], defaults=document["defaults"],
+                credential_form=form,
                 resources={}, schemas_loaded=load_schemas)
     for name, raw in document["resources"].items():
         if "dynamic" in raw:
