@@ -52,6 +52,7 @@ class Dataset:
         for name, singular, _plural in cf.CUSTOM_OBJECTS:
             self.specs[name] = table.custom_object_template.renamed(name, singular)
         self.collections: dict[str, Collection] = {}
+        self._static_ids: dict[str, list] = {}
         references = reference_records(instance_name, plan)
         for name, records in references.items():
             self.collections[name] = Collection(self.specs[name], records=[complete(self.specs[name], r)
@@ -62,6 +63,11 @@ class Dataset:
         for name in GENERATED:
             factory = RecordFactory(self.specs[name], seed, self.sizes[name], context)
             self.collections[name] = Collection(self.specs[name], factory)
+        follows = self.collections["Follows"]
+        for target in ("Contacts", "Organisations", "Opportunities"):  # the demo user follows a few records
+            ids = self._ids_of(target)
+            if len(ids):
+                follows.put(complete(follows.spec, {"RECORD_TYPE": self.specs[target].title, "RECORD_ID": ids[0]}))
 
     # ---- wiring for the generator ----------------------------------------------------------------------
 
@@ -69,7 +75,11 @@ class Dataset:
         collection = self.collections.get(name)
         if collection is None:
             return []
-        return collection.base_ids if collection.factory else [r[collection.pk] for r in collection.records()]
+        if collection.factory:
+            return collection.base_ids
+        if name not in self._static_ids:  # the lists generated records refer to, as they were at start
+            self._static_ids[name] = [r[collection.pk] for r in collection.records()]
+        return self._static_ids[name]
 
     def _title_of(self, name: str) -> str:
         return self.specs[name].title

@@ -57,6 +57,7 @@ REFERENCE_KEYS = {
     "FORUM_CATEGORY_ID": "ForumCategories", "CREATED_CONTACT_ID": "Contacts", "EDITED_CONTACT_ID": "Contacts",
     "STATE_REASON_ID": "OpportunityStateReasons", "RELATIONSHIP_ID": "Relationships",
 }
+_VARIANT_ROWS: dict[tuple, list[dict]] = {}  # see RecordFactory._variant
 SMALL_LIST = 1000  # references into lists up to this size are picked per variant, not per record
 NULL_SHARE = 38  # of 256: optional references left empty
 
@@ -275,7 +276,7 @@ class RecordFactory:
     """Renders the `size` generated records of one collection; record i is a pure function of (seed, i)."""
 
     def __init__(self, spec: CollectionSpec, seed: int, size: int, context: Context):
-        self.spec, self.size, self.context = spec, size, context
+        self.spec, self.size, self.context, self.seed = spec, size, context, seed
         rng = random.Random(f"{seed}/{spec.name}")
         first = rng.randrange(10_000_000, 400_000_000, 1000)
         self.ids = array("q", accumulate(rng.choices((1, 1, 1, 2, 3), k=size), initial=first))[1:]
@@ -384,11 +385,20 @@ class RecordFactory:
         return f"{prefix}{self._names}"
 
     def _variant(self, fields: tuple[FieldSpec, ...], rng: random.Random) -> VariantSlot:
-        rows = []
-        for _ in range(VARIANTS):
-            row_context: dict = {}
-            rows.append({f.name: self._plain_value(f, rng, row_context) for f in fields})
-        return VariantSlot(self._name("V"), tuple(f.name for f in fields), rows, self.bits.take(8), self.bits)
+        """A run's variants depend only on the seed, the fields and the lists they reference, so harnesses
+        built alike (every test's) share them instead of drawing them again."""
+        names = tuple(f.name for f in fields)
+        targets = [self._reference_target(f) for f in fields]
+        key = (self.seed, self.spec.name, names, tuple(len(self.context.ids_of(t)) for t in targets if t))
+        rows = _VARIANT_ROWS.get(key)
+        if rows is None:
+            run_rng = random.Random(f"{self.seed}/{self.spec.name}/{names[0]}")
+            rows = []
+            for _ in range(VARIANTS):
+                row_context: dict = {}
+                rows.append({f.name: self._plain_value(f, run_rng, row_context) for f in fields})
+            _VARIANT_ROWS[key] = rows
+        return VariantSlot(self._name("V"), names, rows, self.bits.take(8), self.bits)
 
     def _plain_value(self, field: FieldSpec, rng: random.Random, row: dict):
         name = field.name
