@@ -31,8 +31,8 @@ FORMAT_VERSION = 1
 
 def record_digest(raw: Any) -> str:
     """A short stable digest of one input record (key order does not matter)."""
-    data = raw.encode() if isinstance(raw, str) else orjson.dumps(raw, option=orjson.OPT_SORT_KEYS,
-                                                                   default=str)
+    options = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
+    data = raw.encode() if isinstance(raw, str) else orjson.dumps(raw, option=options, default=str)
     return hashlib.sha256(data).hexdigest()[:16]
 
 

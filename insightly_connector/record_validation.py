@@ -72,7 +72,9 @@ class RecordValidator:
     def validate(self, record: Mapping[str, Any]) -> ValidatedRecord:
         """Return the payload to send, or raise RecordRejected with the first reason found."""
         if self.mode == "delete":
-            return ValidatedRecord({self.primary_key: self._key_value(record, self.primary_key)})
+            payload = {self.primary_key: self._key_value(record, self.primary_key)}
+            payload.update({name: record[name] for name in self._addressing_fields if name in record})
+            return ValidatedRecord(payload)
         result = ValidatedRecord({})
         customs: dict[str, Any] = {}
         for name, value in record.items():
