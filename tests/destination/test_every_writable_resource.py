@@ -85,4 +85,5 @@ def test_custom_object_records_found_live_are_writable(harness, run_write):
                   if harness.get("Fruit__c", key)["RECORD_NAME"] == "Quince"]
     report = run_write("fruit__c", "delete", [{"RECORD_ID": created["RECORD_ID"]}])
     assert report.counts["deleted"] == 1 and harness.count("Fruit__c") == before
-    assert [e.path for e in harness.requests() if e.method != "GET"] == ["/Fruit__c", f"/Fruit__c/{created['RECORD_ID']}"]
+    written = [e.path for e in harness.requests() if e.method != "GET"]
+    assert written == ["/Fruit__c", f"/Fruit__c/{created['RECORD_ID']}"]
