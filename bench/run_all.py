@@ -1,0 +1,109 @@
+"""`make bench`: run every benchmark and write `bench/results.md`.
+
+Each benchmark starts its own harness process and runs the connector CLI as a child process. A
+benchmark that fails is reported in the results (and makes the exit code 1) without stopping the
+others. Run counts are chosen to finish in well under 15 minutes on 2 cores."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import harness_serving
+import incremental_cost
+import read_rate_limited
+import runner_cost
+import write_rate_limited
+from figures import Section
+
+RESULTS = Path(__file__).resolve().parent / "results.md"
+BENCHMARKS: list[tuple[str, Callable[[], Section]]] = [
+    ("1. Rate-limited read", read_rate_limited.run),
+    ("2. Runner cost", runner_cost.run),
+    ("3. Rate-limited write", write_rate_limited.run),
+    ("4. Incremental cost", incremental_cost.run),
+    ("5. Harness serving rate", harness_serving.run),
+]
+
+
+def main() -> int:
+    started = time.perf_counter()
+    sections: list[Section] = []
+    failures = 0
+    for title, benchmark in BENCHMARKS:
+        print(f"{title} ...", flush=True)
+        began = time.perf_counter()
+        try:
+            section = benchmark()
+        except Exception:
+            failures += 1
+            section = Section(title, "**The benchmark failed:**\n\n```\n" + traceback.format_exc().strip() + "\n```")
+        section.notes.append(f"Benchmark time: {time.perf_counter() - began:.0f} s.")
+        sections.append(section)
+    total = time.perf_counter() - started
+    RESULTS.write_text(_document(sections, total), encoding="utf-8")
+    print(f"wrote {RESULTS} ({total / 60:.1f} min, {failures} benchmark(s) failed)")
+    return 1 if failures else 0
+
+
+def _document(sections: list[Section], total_seconds: float) -> str:
+    lines = ["# Benchmark results", "",
+             "Written by `make bench` (`bench/run_all.py`); see `bench/*.py` for how each figure is measured. "
+             "Figures are the median of the runs shown, with min and max: the machine is shared and noisy.", "",
+             *_machine(), f"- total time: {total_seconds / 60:.1f} min", "", "## Targets", "",
+             "| benchmark | figure | median | target | verdict |", "| --- | --- | --- | --- | --- |"]
+    for section in sections:
+        for figure in section.figures:
+            if figure.met is not None:
+                lines.append(f"| {section.title} | {figure.name} | {figure.row()[1]} | {figure.target} "
+                             f"| {figure.verdict} |")
+    lines.append("")
+    return "\n".join(lines) + "\n" + "\n".join(section.markdown() for section in sections)
+
+
+def _machine() -> list[str]:
+    return [f"- date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC",
+            f"- commit: {_git_commit()}",
+            f"- CPU: {_cpu_model()}, {os.cpu_count()} logical cores (shared with other work)",
+            f"- memory: {_memory_gb():.0f} GB",
+            f"- Python {platform.python_version()} ({platform.python_implementation()}), {platform.platform()}"]
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def _memory_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) / 1024 / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _git_commit() -> str:
+    try:
+        result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10,
+                                cwd=RESULTS.parent, check=False)
+    except OSError:
+        return "unknown"
+    return result.stdout.strip() or "unknown"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

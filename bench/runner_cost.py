@@ -1,0 +1,106 @@
+"""Benchmark 2, runner cost: the connector process's own CPU per record, and memory that stays flat.
+
+No rate limit anywhere (the harness has none; the connector runs a spec copy paced at the
+meta-schema's maximum), so the figures are the runner's cost, not waiting. CPU seconds and peak RSS
+are the connector process's own (rusage of that child), whatever the harness spends."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+from connector_files import write_credential, write_unthrottled_spec
+from figures import Figure, Section
+from harness_process import HarnessProcess
+from measured_run import Measured, require, run_connector
+from output_files import count_records
+
+CONTACTS = 200_000
+FLAT_SMALL, FLAT_LARGE = 100_000, 1_000_000
+FORMATS = ("jsonl", "airbyte", "singer")
+RUNS = 3
+RUNS_LARGE = 1
+TARGET_RECORDS_PER_CPU_SECOND = 20_000
+TARGET_PEAK_RSS_MB = 100
+TARGET_FLAT_PERCENT = 10
+RUN_TIMEOUT_SECONDS = 900
+
+
+def run(runs: int = RUNS, runs_large: int = RUNS_LARGE) -> Section:
+    section = Section(
+        "2. Runner cost",
+        "Harness without a rate limit or latency. `read --resources contacts --format F --output DIR` with "
+        "`--config` pointing at a copy of `connector.yaml` paced at 1,000 requests a second (only change). "
+        "CPU = user + system seconds of the connector process (all threads, start-up included); "
+        "peak RSS = its `ru_maxrss`.")
+    with tempfile.TemporaryDirectory(prefix="bench-cost-") as scratch:
+        workdir = Path(scratch)
+        spec = write_unthrottled_spec(workdir)
+        startup = [run_connector(["spec"], workdir, label=f"spec-{i}", timeout=60) for i in range(runs)]
+        by_format = _read_formats(workdir, spec, CONTACTS, FORMATS, runs)
+        small = _read_formats(workdir, spec, FLAT_SMALL, ("jsonl",), runs)["jsonl"]
+        large = _read_formats(workdir, spec, FLAT_LARGE, ("jsonl",), runs_large)["jsonl"]
+    for format_name, measured in by_format.items():
+        per_cpu = [CONTACTS / m.cpu_seconds for m in measured]
+        judged = format_name == "jsonl"
+        section.add(Figure(f"{format_name}: CPU seconds per 100k records", [m.cpu_seconds * 1e5 / CONTACTS
+                                                                             for m in measured], "s", 2))
+        section.add(Figure(f"{format_name}: records per CPU-second", per_cpu, "rec/s", 0,
+                           f">= {TARGET_RECORDS_PER_CPU_SECOND:,}" if judged else "",
+                           statistics.median(per_cpu) >= TARGET_RECORDS_PER_CPU_SECOND if judged else None))
+        rss = [m.peak_rss_mb for m in measured]
+        section.add(Figure(f"{format_name}: peak RSS", rss, "MB", 1, f"<= {TARGET_PEAK_RSS_MB} MB",
+                           max(rss) <= TARGET_PEAK_RSS_MB))
+        section.add(Figure(f"{format_name}: wall seconds ({CONTACTS // 1000}k records)",
+                           [m.wall_seconds for m in measured], "s", 1))
+    section.add(Figure("start-up CPU seconds (`spec` verb: interpreter and imports)",
+                       [m.cpu_seconds for m in startup], "s", 2))
+    section.add(Figure("start-up peak RSS (`spec` verb)", [m.peak_rss_mb for m in startup], "MB", 1))
+    small_rss = [m.peak_rss_mb for m in small]
+    large_rss = [m.peak_rss_mb for m in large]
+    section.add(Figure(f"jsonl {FLAT_SMALL // 1000}k: peak RSS", small_rss, "MB", 1))
+    section.add(Figure(f"jsonl {FLAT_LARGE // 1_000_000}M: peak RSS", large_rss, "MB", 1,
+                       f"<= {TARGET_PEAK_RSS_MB} MB", max(large_rss) <= TARGET_PEAK_RSS_MB))
+    growth = [100 * (rss / statistics.median(small_rss) - 1) for rss in large_rss]
+    section.add(Figure(f"peak RSS growth, {FLAT_LARGE // 1_000_000}M over {FLAT_SMALL // 1000}k", growth, "%", 1,
+                       f"within {TARGET_FLAT_PERCENT}%", max(abs(g) for g in growth) <= TARGET_FLAT_PERCENT))
+    section.add(Figure(f"jsonl {FLAT_LARGE // 1_000_000}M: records per CPU-second",
+                       [FLAT_LARGE / m.cpu_seconds for m in large], "rec/s", 0))
+    section.add(Figure(f"jsonl {FLAT_LARGE // 1_000_000}M: wall seconds", [m.wall_seconds for m in large], "s", 1))
+    return section
+
+
+def _read_formats(workdir: Path, spec: Path, contacts: int, formats: tuple[str, ...],
+                  runs: int) -> dict[str, list[Measured]]:
+    """Read `contacts` records `runs` times in each format, from one harness, checking every run."""
+    results: dict[str, list[Measured]] = {name: [] for name in formats}
+    with HarnessProcess(contacts=contacts, rate_limit_per_second=None, plan="enterprise") as harness:
+        credential = write_credential(workdir, harness.base_url, harness.api_key)
+        for index in range(runs):
+            for format_name in formats:
+                harness.call("reset_quota")
+                output = workdir / f"out-{contacts}-{format_name}-{index}"
+                measured = run_connector(
+                    ["read", "--config", str(spec), "--credential", str(credential), "--resources", "contacts",
+                     "--format", format_name, "--output", str(output)],
+                    workdir, label=f"read-{contacts}-{format_name}-{index}", timeout=RUN_TIMEOUT_SECONDS)
+                require(measured.exit_code == 0, f"the {format_name} read of {contacts} contacts failed", measured)
+                records = count_records(output / "contacts.jsonl", format_name)
+                require(records == contacts, f"the {format_name} read wrote {records} records, expected {contacts}")
+                shutil.rmtree(output)
+                harness.call("clear_requests")
+                results[format_name].append(measured)
+    return results
+
+
+def main() -> int:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
+    print(run(runs).markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Benchmark 3, rate-limited write: creates and updates a second against the API's ceiling.
+
+Writes go one record a request, so the ceiling is the rate limit itself: 10 writes a second. The
+harness enforces it and answers after 150 ms; each run creates 1,000 contacts, then updates those
+same 1,000. Rates are end to end (process start to exit), as a user sees them."""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+import orjson
+from connector_files import write_credential
+from figures import Figure, Section
+from harness_process import HarnessProcess
+from measured_run import Measured, require, run_connector
+
+RECORDS = 1_000
+RATE_LIMIT = 10
+LATENCY_MS = 150
+RUNS = 2
+TARGET_PERCENT = 95.0
+RUN_TIMEOUT_SECONDS = 600
+_WRITE_METHODS = {"create": "POST", "update": "PUT"}
+
+
+def run(runs: int = RUNS) -> Section:
+    section = Section(
+        "3. Rate-limited write",
+        f"Harness: {RATE_LIMIT} requests a second, {LATENCY_MS} ms latency, no contacts at the start. Per run: "
+        f"`write --resource contacts --mode create` of {RECORDS:,} new contacts, then `--mode update` of those "
+        f"{RECORDS:,} (with `--journal` and `--rejects`), shipped `connector.yaml`. "
+        f"Ceiling: {RATE_LIMIT} writes a second.")
+    results: dict[str, list[tuple[Measured, list[dict]]]] = {"create": [], "update": []}
+    with tempfile.TemporaryDirectory(prefix="bench-write-") as scratch, \
+            HarnessProcess(contacts=0, rate_limit_per_second=RATE_LIMIT, latency_ms=LATENCY_MS,
+                           plan="enterprise") as harness:
+        workdir = Path(scratch)
+        credential = write_credential(workdir, harness.base_url, harness.api_key)
+        for index in range(runs):
+            before = set(harness.call("ids", "Contacts"))
+            creates = [{"FIRST_NAME": f"Bench{index}", "LAST_NAME": f"Writer{n:04d}",
+                        "EMAIL_ADDRESS": f"bench{index}.{n}@example.com"} for n in range(RECORDS)]
+            results["create"].append(_write(harness, workdir, credential, "create", creates, index))
+            created = sorted(set(harness.call("ids", "Contacts")) - before)
+            require(len(created) == RECORDS, f"the create run made {len(created)} contacts, expected {RECORDS}")
+            updates = [{"CONTACT_ID": contact_id, "BACKGROUND": f"updated by bench run {index}"}
+                       for contact_id in created]
+            results["update"].append(_write(harness, workdir, credential, "update", updates, index))
+            require(harness.call("get", "Contacts", created[-1])["BACKGROUND"] == updates[-1]["BACKGROUND"],
+                    "the update run did not change the last contact")
+    for mode, runs_of_mode in results.items():
+        rates = [RECORDS / measured.wall_seconds for measured, _ in runs_of_mode]
+        fractions = [100 * rate / RATE_LIMIT for rate in rates]
+        throttled = [sum(1 for entry in log if entry["status"] == 429) for _, log in runs_of_mode]
+        overhead = [sum(1 for entry in log if entry["method"] != _WRITE_METHODS[mode]) for _, log in runs_of_mode]
+        section.add(Figure(f"{mode}: writes a second (end to end)", rates, "/s", 2))
+        section.add(Figure(f"{mode}: fraction of the ceiling (end to end)", fractions, "%", 1,
+                           f">= {TARGET_PERCENT:g}%", statistics.median(fractions) >= TARGET_PERCENT))
+        section.add(Figure(f"{mode}: 429s received", throttled, "", 0, "0 in every run", max(throttled) == 0))
+        section.add(Figure(f"{mode}: requests besides the writes", overhead, "", 0))
+        section.add(Figure(f"{mode}: connector CPU seconds", [m.cpu_seconds for m, _ in runs_of_mode], "s", 2))
+    return section
+
+
+def _write(harness: HarnessProcess, workdir: Path, credential: Path, mode: str, records: list[dict],
+           index: int) -> tuple[Measured, list[dict]]:
+    """One measured write run; every record must be confirmed by a 2xx answer to its own request."""
+    label = f"{mode}-{index}"
+    source = workdir / f"{label}.jsonl"
+    source.write_bytes(b"".join(orjson.dumps(record) + b"\n" for record in records))
+    harness.prepare_run()
+    measured = run_connector(["write", "--credential", str(credential), "--resource", "contacts", "--mode", mode,
+                              "--input", str(source), "--journal", str(workdir / f"{label}.journal"),
+                              "--rejects", str(workdir / f"{label}.rejects.jsonl"), "--quiet"],
+                             workdir, label=label, timeout=RUN_TIMEOUT_SECONDS)
+    require(measured.exit_code == 0, f"the {mode} run did not confirm every record", measured)
+    log = harness.requests()
+    writes = sum(1 for entry in log if entry["method"] == _WRITE_METHODS[mode] and 200 <= entry["status"] < 300)
+    require(writes == len(records), f"the {mode} run made {writes} successful writes, expected {len(records)}")
+    return measured, log
+
+
+def main() -> int:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
+    print(run(runs).markdown())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
