@@ -371,11 +371,12 @@ class _Writer:
 
     # -- planning helpers --------------------------------------------------------------------------
 
-    def _custom_field_names(self) -> list[str]:
+    def _custom_field_names(self) -> dict[str, str]:
+        """The account's custom fields of this resource and the JSON type of their values."""
         try:
-            return [f.name for f in fetch_custom_fields(self.client, self.spec, self.target)]
+            return {f.name: f.json_type for f in fetch_custom_fields(self.client, self.spec, self.target)}
         except (AccessDenied, NotFound):
-            return []
+            return {}
 
     def check_addresses(self, plan: Plan) -> None:
         """Reject before sending what no request could be built for (e.g. a note with no parent)."""
@@ -693,9 +694,9 @@ def _planned_rejects(write: PlannedWrite, rejection: Rejection) -> list[PlannedR
 
 
 def _custom_field_shape(spec: Spec, target: Resource) -> CustomFieldShape | None:
-    meta = getattr(spec, "custom_fields", None)  # connector.yaml's description of custom-field values
-    if not target.custom_fields_path or not meta:
+    if not target.custom_fields_path:
         return None
+    meta = spec.custom_fields
     return CustomFieldShape(meta["record_field"], meta["name_field"], meta["value_field"])
 
 

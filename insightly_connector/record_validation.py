@@ -19,6 +19,9 @@ from jsonschema import Draft7Validator
 _MAX_VALUE_IN_MESSAGE = 60
 
 
+CustomFields = Mapping[str, "str | None"] | Collection[str]  # names, or names -> JSON type
+
+
 class RecordRejected(Exception):
     """The record cannot be written as it is; `category` goes to the rejects file."""
 
@@ -52,7 +55,7 @@ class RecordValidator:
     def __init__(self, schema: Mapping[str, Any], *, mode: str, primary_key: str,
                  upsert_key: str | None = None, read_only: str = "drop",
                  custom_fields: CustomFieldShape | None = None,
-                 known_custom_fields: Collection[str] | Callable[[], Collection[str]] = (),
+                 known_custom_fields: CustomFields | Callable[[], CustomFields] = (),
                  addressing_fields: Collection[str] = ()):
         if read_only not in ("drop", "reject"):
             raise ValueError(f"read_only must be 'drop' or 'reject', not {read_only!r}")
@@ -87,7 +90,7 @@ class RecordValidator:
                 self._check_value(name, value)
                 result.payload[name] = value
             elif self._is_known_custom(name):
-                customs[name] = value
+                customs[name] = self._custom_value(name, value)
             else:
                 raise RecordRejected("unknown_field", self._unknown_message(name))
         if customs:
@@ -101,13 +104,14 @@ class RecordValidator:
     # -- keys and required fields ----------------------------------------------------------------
 
     @property
-    def known_custom_fields(self) -> frozenset[str]:
-        """The account's custom-field names, fetched on first need (most inputs have none)."""
+    def known_custom_fields(self) -> dict[str, str | None]:
+        """The account's custom fields (name -> JSON type, if known), fetched on first need."""
         known = self._known_custom_fields
         if callable(known):
-            known = self._known_custom_fields = frozenset(known())
-        elif not isinstance(known, frozenset):
-            known = self._known_custom_fields = frozenset(known)
+            known = known()
+        if not isinstance(known, dict):
+            known = dict(known) if isinstance(known, Mapping) else dict.fromkeys(known)
+            self._known_custom_fields = known
         return known
 
     def _writable_key(self, name: str) -> bool:
@@ -184,8 +188,20 @@ class RecordValidator:
             name = item[shape.name_field]
             if name not in self.known_custom_fields:
                 raise RecordRejected("unknown_field", f"custom field {name} does not exist in this account")
-            customs[name] = item.get(shape.value_field)
+            customs[name] = self._custom_value(name, item.get(shape.value_field))
         return customs
+
+    def _custom_value(self, name: str, value: Any) -> Any:
+        """A custom field's value must have its field type's JSON type (null clears it)."""
+        json_type = self.known_custom_fields.get(name)
+        if json_type is None or value is None:
+            return value
+        validator = self._validators.get(f"custom:{name}")
+        if validator is None:
+            validator = self._validators[f"custom:{name}"] = Draft7Validator({"type": json_type})
+        if not validator.is_valid(value):
+            raise RecordRejected("validation", f"custom field {name} must be {json_type}, not {_describe(value)}")
+        return value
 
     def _unknown_message(self, name: str) -> str:
         if self.custom_fields is None:

@@ -95,3 +95,12 @@ def test_an_upsert_key_may_be_a_custom_field():
     check = validator("upsert", upsert_key="Hobby__c")
     result = check.validate({"FIRST_NAME": "Ada", "Hobby__c": "chess"})
     assert result.payload["CUSTOMFIELDS"] == [{"FIELD_NAME": "Hobby__c", "FIELD_VALUE": "chess"}]
+
+
+def test_custom_field_values_must_have_their_field_types_json_type():
+    check = validator(known_custom_fields=lambda: {"Hobby__c": "string", "Size__c": "number"})
+    assert check.validate({"FIRST_NAME": "Ada", "Size__c": 4.5, "Hobby__c": None}).payload["CUSTOMFIELDS"]
+    error = rejected(check, {"FIRST_NAME": "Ada", "Size__c": "large"})
+    assert error.category == "validation" and "Size__c must be number" in error.message
+    error = rejected(check, {"FIRST_NAME": "Ada", "CUSTOMFIELDS": [{"FIELD_NAME": "Hobby__c", "FIELD_VALUE": 3}]})
+    assert "Hobby__c must be string" in error.message

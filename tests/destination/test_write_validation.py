@@ -46,13 +46,15 @@ def test_custom_fields_as_flat_keys_or_an_array_and_unknown_names_rejected(harne
          "CUSTOMFIELDS": [{"FIELD_NAME": "Hobby__c", "FIELD_VALUE": "golf"}]},
         {"FIRST_NAME": "Bad", "Shoe_Size__c": 44},
         {"FIRST_NAME": "Bad", "CUSTOMFIELDS": [{"FIELD_NAME": "Shoe_Size__c", "FIELD_VALUE": 44}]},
+        {"FIRST_NAME": "Bad", "Lifetime_Orders__c": "many"},
     ]
     report = run_write("contacts", "create", records)
-    assert (report.counts["created"], report.counts["rejected"]) == (2, 2), report.summary_table()
+    assert (report.counts["created"], report.counts["rejected"]) == (2, 3), report.summary_table()
     rejects = read_lines(tmp_path / "rejects.jsonl")
     assert [(r["nexlaMetaData"]["inputLine"], r["error"]["category"]) for r in rejects] == \
-        [(3, "unknown_field"), (4, "unknown_field")]
-    assert all("Shoe_Size__c" in r["error"]["message"] for r in rejects)
+        [(3, "unknown_field"), (4, "unknown_field"), (5, "validation")]
+    assert all("Shoe_Size__c" in r["error"]["message"] for r in rejects[:2])
+    assert "Lifetime_Orders__c must be number" in rejects[2]["error"]["message"]
     hobbies = {}
     for email in ("flat@custom.test", "array@custom.test"):
         (record,) = find(harness, "Contacts", "EMAIL_ADDRESS", email)
