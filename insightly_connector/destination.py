@@ -368,6 +368,7 @@ class _Writer:
         self._stop_error: ConnectorError | None = None
         self._limit_error: ApiError | None = None
         self._claimed: set[Any] = set()
+        self._crash: BaseException | None = None  # an unexpected error in a worker, re-raised by run()
 
     # -- planning helpers --------------------------------------------------------------------------
 
@@ -428,6 +429,8 @@ class _Writer:
             thread.start()
         for thread in threads:
             thread.join()
+        if self._crash is not None:
+            raise self._crash
         if self._stop_error is not None:
             report.stop_reason = str(self._stop_error)
             report.exit_code = self._stop_error.exit_code
@@ -443,7 +446,13 @@ class _Writer:
             if self._stop.is_set():
                 self._count("pending", len(job.write.lines))
                 continue
-            self._process(job)
+            try:
+                self._process(job)
+            except BaseException as exc:  # a bug must stop the run loudly, not die quietly in a thread
+                with self._lock:
+                    self._crash = self._crash or exc
+                self._stop.set()
+                self._count("pending", len(job.write.lines))
 
     def _process(self, job: _Job) -> None:
         write = job.write
