@@ -1,7 +1,8 @@
 """The `write` command line: Airbyte / Singer / plain input on stdin, the summary, exit codes, dry run."""
 
 import orjson
-from conftest import cli, find, mutations, read_lines
+
+from .conftest import cli, find, mutations, read_lines
 
 AIRBYTE = {"type": "RECORD", "record": {"stream": "people", "emitted_at": 1,
                                         "data": {"FIRST_NAME": "Air", "EMAIL_ADDRESS": "air@cli.test"}}}

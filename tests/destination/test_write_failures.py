@@ -4,12 +4,13 @@ and creates whose outcome is unknown (the server processed the POST, then the an
 import copy
 
 import pytest
-from conftest import credential_for, find, mutations, read_lines
 
 from insightly_connector.credentials import load_credential
 from insightly_connector.destination import write
 from insightly_connector.http import Client
 from insightly_connector.limiter import RateLimiter
+
+from .conftest import credential_for, find, mutations, read_lines
 
 
 def contacts(tag: str, n: int) -> list[dict]:

@@ -1,7 +1,7 @@
 """Every write mode against the harness over HTTP: create, update, upsert (found / not found / unchanged),
 delete (incl. a note under its parent and a resource with a singular collection path)."""
 
-from conftest import find, mutations
+from .conftest import find, mutations
 
 
 def test_create_confirms_each_record_with_its_new_id(harness, run_write, tmp_path):

@@ -9,10 +9,11 @@ from datetime import timedelta
 
 import orjson
 import pytest
-from conftest import cli, find
 
 from insightly_connector.errors import ConfigError
 from insightly_connector.journal import record_digest
+
+from .conftest import cli, find
 
 
 def people(tag: str, n: int) -> list[dict]:

@@ -2,9 +2,10 @@
 prints or leaves behind: stdout, stderr, the journal, the rejects file; even when a record holds it."""
 
 import orjson
-from conftest import cli
 
 from insightly_connector.redaction import secret_forms
+
+from .conftest import cli
 
 
 def leaks(key: str, *blobs: bytes) -> list[str]:

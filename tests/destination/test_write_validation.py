@@ -1,9 +1,9 @@
 """Records refused before any request: required fields, types, maxLength, read-only fields, unknown
 custom fields; duplicate keys; the rejects file's shape. Checked in the harness's request log."""
 
-from conftest import find, mutations, read_lines
-
 from insightly_connector.input_records import read_records
+
+from .conftest import find, mutations, read_lines
 
 
 def test_invalid_records_are_rejected_with_reasons_and_cost_no_write(harness, run_write, tmp_path):
