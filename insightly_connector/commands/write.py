@@ -89,7 +89,7 @@ class _ProgressLine:
         self.tty = stream.isatty()
         self.interval = _PROGRESS_SECONDS_TTY if self.tty else _PROGRESS_SECONDS_LOG
         self.started = time.monotonic()
-        self._last = 0.0
+        self._last = self.started  # the first line after one interval: a short write needs none
         self._drawn = False
 
     def __call__(self, report: WriteReport) -> None:
