@@ -83,11 +83,12 @@ def _open_input(name: str) -> Iterator[IO[bytes]]:
 class _ProgressLine:
     """Records done so far on stderr: redrawn in place on a terminal, a line every few seconds in a log."""
 
-    def __init__(self, stream: IO[str], *, quiet: bool):
+    def __init__(self, stream: IO[str], *, quiet: bool, interval: float | None = None):
         self.stream = stream
         self.quiet = quiet
         self.tty = stream.isatty()
-        self.interval = _PROGRESS_SECONDS_TTY if self.tty else _PROGRESS_SECONDS_LOG
+        default = _PROGRESS_SECONDS_TTY if self.tty else _PROGRESS_SECONDS_LOG
+        self.interval = default if interval is None else interval
         self.started = time.monotonic()
         self._last = self.started  # the first line after one interval: a short write needs none
         self._drawn = False
