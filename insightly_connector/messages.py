@@ -142,7 +142,7 @@ class Emitter:
                  output_dir: str | os.PathLike | None = None):
         self.redactor = redactor
         self.stdout = stdout if stdout is not None else sys.stdout.buffer
-        self.output_dir = Path(output_dir) if output_dir is not None else None
+        self.output_dir = Path(output_dir).resolve() if output_dir is not None else None
         if self.output_dir is not None:
             prepare_output_dir(self.output_dir)
         self._files: dict[str, IO[bytes]] = {}
@@ -150,15 +150,26 @@ class Emitter:
 
     # resource lifecycle ---------------------------------------------------------------------------
 
-    def begin_stream(self, stream: StreamInfo, *, fresh: bool) -> None:
-        """Open the resource's output; `fresh` truncates its file (a full read starting over)."""
+    def begin_stream(self, stream: StreamInfo, *, fresh: bool, resume_output: dict | None = None) -> None:
+        """Open the resource's output: `fresh` truncates its file (a full read starting over);
+        `resume_output` (from `output_checkpoint`) cuts off what an interrupted run wrote after its
+        last checkpoint, so a resumed run's file holds every record exactly once."""
         if self.output_dir is not None:
             path = self.output_dir / f"{stream.name}.jsonl"
             try:
-                self._files[stream.name] = open(path, "wb" if fresh else "ab")  # noqa: SIM115 (closed in end_stream)
+                handle = open(path, "wb" if fresh else "ab")  # noqa: SIM115 (closed in end_stream)
+                if resume_output and resume_output.get("path") == str(path) \
+                        and handle.tell() >= int(resume_output.get("offset", 0)):
+                    handle.truncate(int(resume_output["offset"]))
             except OSError as exc:
                 raise ConfigError(f"--output: cannot write {path} ({exc.strerror})") from None
+            self._files[stream.name] = handle
         self._counts[stream.name] = 0
+
+    def output_checkpoint(self, stream: str) -> dict | None:
+        """Where the resource's file ends now (None on stdout), to be saved with the state."""
+        handle = self._files.get(stream)
+        return {"path": handle.name, "offset": handle.tell()} if handle is not None else None
 
     def write_records(self, stream: str, records: list[dict]) -> None:
         """The hot path: one page, serialised and scrubbed as one buffer."""
@@ -225,8 +236,8 @@ class AirbyteEmitter(Emitter):
         self._started: set[str] = set()
         self._running: set[str] = set()
 
-    def begin_stream(self, stream: StreamInfo, *, fresh: bool) -> None:
-        super().begin_stream(stream, fresh=fresh)
+    def begin_stream(self, stream: StreamInfo, *, fresh: bool, resume_output: dict | None = None) -> None:
+        super().begin_stream(stream, fresh=fresh, resume_output=resume_output)
         self._start(stream.name)
 
     def _start(self, stream: str) -> None:
@@ -268,8 +279,8 @@ class SingerEmitter(Emitter):
 
     format_name = "singer"
 
-    def begin_stream(self, stream: StreamInfo, *, fresh: bool) -> None:
-        super().begin_stream(stream, fresh=fresh)
+    def begin_stream(self, stream: StreamInfo, *, fresh: bool, resume_output: dict | None = None) -> None:
+        super().begin_stream(stream, fresh=fresh, resume_output=resume_output)
         schema = dump_message(singer_schema(stream))
         self._record_sink(stream.name).write(self.redactor.scrub_bytes(schema))
 

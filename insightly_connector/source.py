@@ -165,7 +165,7 @@ class _Run:
                             prefetch=self.pages_ahead)
         report.resumed = bool(resume) and pager.ordered
         fresh = report.mode == "full" and not report.resumed
-        self.emitter.begin_stream(stream, fresh=fresh)
+        self.emitter.begin_stream(stream, fresh=fresh, resume_output=resume.get("output") if report.resumed else None)
         self.progress.resource_started(name, since=window.cursor_text if window else None, resumed=report.resumed)
         pages = pager.pages()
         try:
@@ -183,7 +183,8 @@ class _Run:
                 report.records += len(records)
                 report.pages += 1
                 progress = window.in_progress() if window is not None else {"mode": "full"}
-                entry["in_progress"] = {**progress, "last_pk": page.last_key, "position": page.position}
+                entry["in_progress"] = {**progress, "last_pk": page.last_key, "position": page.position,
+                                        "output": self.emitter.output_checkpoint(name)}
                 self._checkpoint(name, entry)
                 self.progress.page(name, report.records, report.pages, self.client.quota_remaining)
                 if self.limit is not None and report.records >= self.limit:

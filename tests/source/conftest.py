@@ -65,7 +65,8 @@ def read_in_process(spec: Spec) -> Callable[..., InProcessRead]:
 
     def run(harness: Harness, resources: list[str] | None, *, output_format: str = "jsonl",
             state_path: Path | None = None, limit: int | None = None, full_refresh: bool = False,
-            api_key: str | None = None) -> InProcessRead:
+            api_key: str | None = None, with_spec: Spec = spec) -> InProcessRead:
+        spec = with_spec
         credential = load_credential({"name": "test", "api_key": api_key or harness.api_key,
                                       "base_url": harness.base_url}, spec)
         out = io.BytesIO()
@@ -104,3 +105,46 @@ def run_cli() -> Callable[..., subprocess.CompletedProcess]:
     return run
 
 
+
+
+@pytest.fixture(scope="session")
+def fast_retry_config(tmp_path_factory) -> Path:
+    """connector.yaml with short backoffs (the `--config` override), so retry paths run in milliseconds."""
+    import yaml
+
+    source = load_spec().path
+    document = yaml.safe_load(source.read_text())
+    document["http"]["retry"].update({"max_attempts": 5, "initial_backoff_seconds": 0.05,
+                                      "max_backoff_seconds": 0.1, "max_retry_after_seconds": 0.1})
+    directory = tmp_path_factory.mktemp("fast-config")
+    (directory / "schemas").symlink_to(source.resolve().parent / "schemas")
+    path = directory / "connector.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False))
+    return path
+
+
+@pytest.fixture(scope="session")
+def fast_spec(fast_retry_config: Path) -> Spec:
+    return load_spec(fast_retry_config)
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+@pytest.fixture
+def run_cli_here(capfdbinary) -> Callable[..., CliResult]:
+    """Run the CLI's `main` in this process (argument parsing, the verb, error printing, exit code),
+    for tests that need the CLI's behaviour but not a fresh process."""
+    from insightly_connector.cli import main
+
+    def run(*args: str) -> CliResult:
+        capfdbinary.readouterr()
+        code = main(["read", *args])
+        out, err = capfdbinary.readouterr()
+        return CliResult(code, out, err)
+
+    return run

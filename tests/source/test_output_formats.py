@@ -124,3 +124,19 @@ def test_helpers_for_check_and_discover():
     assert first["source_defined_primary_key"] == [["CONTACT_ID"]]
     assert first["default_cursor_field"] == ["DATE_UPDATED_UTC"] and first["source_defined_cursor"] is True
     assert second["supported_sync_modes"] == ["full_refresh"] and "source_defined_primary_key" not in second
+
+
+def test_a_resumed_stream_cuts_off_what_was_written_after_the_last_checkpoint(tmp_path):
+    emitter = make_emitter("jsonl", Redactor(), stdout=io.BytesIO(), output_dir=tmp_path)
+    emitter.begin_stream(STREAM, fresh=True)
+    emitter.write_records("contacts", [{"CONTACT_ID": 1}])
+    emitter.flush()
+    checkpoint = emitter.output_checkpoint("contacts")
+    emitter.write_records("contacts", [{"CONTACT_ID": 2}])  # written, but the run died before its checkpoint
+    emitter.close()
+    resumed = make_emitter("jsonl", Redactor(), stdout=io.BytesIO(), output_dir=tmp_path)
+    resumed.begin_stream(STREAM, fresh=False, resume_output=checkpoint)
+    resumed.write_records("contacts", [{"CONTACT_ID": 2}])
+    resumed.close()
+    assert lines(io.BytesIO((tmp_path / "contacts.jsonl").read_bytes())) == [{"CONTACT_ID": 1}, {"CONTACT_ID": 2}]
+    assert make_emitter("jsonl", Redactor(), output_dir=tmp_path).output_checkpoint("contacts") is None
