@@ -66,7 +66,7 @@ class CheckResult:
 def check(spec: Spec, credential: Credential, *, probe_resources: bool = True) -> CheckResult:
     """Verify the credential against its pod, and say what else was tried when it fails."""
     request = spec.credential["check"]
-    with Client(spec, credential) as client:
+    with Client(spec, credential, max_attempts=request.get("max_attempts")) as client:
         try:
             response = client.request(request.get("method", "GET"), request["path"])
         except AuthError as exc:
@@ -104,7 +104,7 @@ def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError) -> C
         except ConnectorError:
             continue
         tried.append(pod)
-        with Client(spec, other) as client:
+        with Client(spec, other, max_attempts=request.get("max_attempts")) as client:
             try:
                 client.request(request.get("method", "GET"), request["path"])
             except ConnectorError:

@@ -47,7 +47,8 @@ _MAX_MESSAGE_CHARS = 300
 class Client:
     """One account's API, paced by the credential's shared limiter. Thread-safe."""
 
-    def __init__(self, spec: Spec, credential: Credential, limiter: RateLimiter | None = None):
+    def __init__(self, spec: Spec, credential: Credential, limiter: RateLimiter | None = None, *,
+                 max_attempts: int | None = None):
         http = spec.http
         self.spec = spec
         self.credential = credential
@@ -58,7 +59,9 @@ class Client:
             rate.get("safety_margin_seconds", 0.02))
         timeouts = http.get("timeout_seconds", {})
         self._timeout = (timeouts.get("connect", 10), timeouts.get("read", 60))
-        self._retry = http.get("retry", {})
+        self._retry = dict(http.get("retry", {}))
+        if max_attempts is not None:
+            self._retry["max_attempts"] = max_attempts
         self._errors = http.get("errors", {})
         self._message_field = http.get("error_message_field")
         quota = http.get("daily_quota", {})
