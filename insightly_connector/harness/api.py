@@ -195,13 +195,14 @@ class InsightlyApi:
             raise ApiError(403, f"API User does not have access to {name}.")
         if status == 404:
             raise _no_route(request.path)
-        if name in SPECIAL_ROUTES and (name != "Users" or parts[1:2] == ["Me"]):
+        words = [p.lower() for p in parts]
+        if name in SPECIAL_ROUTES and (name != "Users" or words[1:2] == ["me"]):
             return self._special(name, parts, request, user_id)
         spec = self.dataset.specs[name]
         if len(parts) == 1:
             return self._on_collection(spec, request, user_id)
-        if len(parts) == 2 and parts[1] in ("Search", "SearchByTag"):
-            operation = "search" if parts[1] == "Search" else "search_by_tag"
+        if len(parts) == 2 and words[1] in ("search", "searchbytag"):
+            operation = "search" if words[1] == "search" else "search_by_tag"
             if not spec.has(operation):
                 raise _no_route(request.path)
             _require(method, "GET")
@@ -244,16 +245,23 @@ class InsightlyApi:
     # ---- reading ---------------------------------------------------------------------------------------
 
     def _list(self, spec: CollectionSpec, query: dict) -> Response:
-        collection = self.dataset.collection(spec.name)
-        return self._page(spec, collection.everything(), query, spec.read_params())
+        """A plain list; a list parameter named after a field (`/Follows?record_type=`) filters on it."""
+        params = spec.read_params()
+        filters = [p for p in params if spec.has_field(p.upper()) and query.get(p)]
+        if filters:
+            selection = self.dataset.search(spec.name, field=filters[0].upper(), value=query[filters[0]])
+        else:
+            selection = self.dataset.collection(spec.name).everything()
+        return self._page(spec, selection, query, params)
 
     def _page(self, spec: CollectionSpec, selection: Selection, query: dict, params: list[str]) -> Response:
         skip = _integer(query, "skip", 0) if "skip" in params else 0
         top = min(_integer(query, "top", DEFAULT_TOP), MAX_TOP) if "top" in params else len(selection)
         brief = _boolean(query, "brief") if "brief" in params else False
-        headers = {"X-Total-Count": str(len(selection))} if _boolean(query, "count_total") else {}
+        counted = "count_total" in params and _boolean(query, "count_total")
+        headers = {"X-Total-Count": str(len(selection))} if counted else {}
         items = self.dataset.collection(spec.name).render_page(selection, skip, top, brief)
-        return _json(200, b"[" + b",".join(items) + b"]", headers)
+        return _json(200, _array(items), headers)
 
     def _search(self, spec: CollectionSpec, query: dict, operation: str) -> Response:
         params = spec.operations[operation]["params"]
@@ -312,7 +320,7 @@ class InsightlyApi:
             fields = cf.metadata(target)
             if len(parts) == 2:
                 return _json(200, orjson.dumps(fields))
-            if parts[2] != "Search":
+            if parts[2].lower() != "search":
                 raise _no_route(request.path)
             match = [f for f in fields if f["FIELD_NAME"] == request.query.get("fieldName")]
             if not match:
@@ -321,7 +329,7 @@ class InsightlyApi:
         if name == "CustomObjects" and len(parts) in (1, 2):
             store = self.dataset.collection("CustomObjects")
             if len(parts) == 1:
-                return _json(200, b"[" + b",".join(store.render(k) for k in store.keys) + b"]")
+                return _json(200, _array([store.render(k) for k in store.keys]))
             body = store.render(parts[1])
             if body is None:
                 raise ApiError(404, "Record not found.")
@@ -357,6 +365,7 @@ class InsightlyApi:
 
     def _subresource(self, spec: CollectionSpec, key, sub: str, request: Request, user_id: int) -> Response:
         method = request.method
+        sub = next((known for known in spec.subresources if known.lower() == sub.lower()), sub)
         methods = spec.subresources.get(sub)
         if methods is None:
             raise _no_route(request.path)
@@ -417,14 +426,23 @@ def apply_churn(dataset: Dataset, writer: Writer, churn: Churn, rng: random.Rand
 
 
 def _random_key(collection, rng: random.Random):
-    kind, item = collection.everything().page(rng.randrange(len(collection)), 1)[0]
-    return collection._key_of(kind, item)
+    return collection.key_at(rng.randrange(len(collection)))
 
 
 # ---- helpers -----------------------------------------------------------------------------------------
 
 _STATUS_TEXT = {429: "Too many requests.", 500: "An error has occurred.", 502: "Bad gateway.",
                 503: "Service unavailable.", 504: "Gateway timeout."}
+
+
+def _array(items: list[bytes]) -> bytes:
+    """`[a,b,c]` with a single copy of the (possibly megabyte-sized) page."""
+    if not items:
+        return b"[]"
+    parts = [b","] * (2 * len(items) + 1)
+    parts[0], parts[-1] = b"[", b"]"
+    parts[1::2] = items
+    return b"".join(parts)
 
 
 def _json(status: int, body: bytes, headers: dict | None = None) -> Response:

@@ -98,6 +98,11 @@ class Collection:
     def ids(self) -> list:
         return [self._key_of(kind, item) for kind, item in self.everything().page(0, len(self))]
 
+    def key_at(self, offset: int):
+        """The id of the live record at `offset` in id order."""
+        kind, item = self.everything().page(offset, 1)[0]
+        return self._key_of(kind, item)
+
     def _key_of(self, kind: int, item):
         return self.base_ids[item] if kind == BASE else item
 
@@ -133,18 +138,19 @@ class Collection:
         """Base positions with `field` (a date) after `instant` (at or after when inclusive)."""
         if self.factory is None:
             return array("q")
-        order, values = self._index(("by_time", field), lambda: self._time_index(field))
-        cut = (bisect_left if inclusive else bisect_right)(values, instant)
+        order, values = self.index(("by_time", field), lambda: self._time_index(field))
+        cut = (bisect_left if inclusive else bisect_right)(values, instant - self.factory.origin)
         return array("q", sorted(order[cut:]))
 
     def _time_index(self, field: str) -> tuple[array, array]:
+        """Base positions in date order, with their dates (seconds since the factory's origin)."""
         column = self.factory.updated if field == "DATE_UPDATED_UTC" else self.factory.created
         order = array("q", sorted(range(self.size), key=column.__getitem__))
         return order, array("q", (column[i] for i in order))
 
     def base_matches(self, index_name: str, build: Callable[[], dict], value) -> array:
         """Base positions whose value (per a lazily built value -> positions index) equals `value`."""
-        return self._index(index_name, build).get(value, array("q"))
+        return self.index(index_name, build).get(value, array("q"))
 
     def value_index(self, normalise: Callable[[object], object], values_of: Callable[[int], Iterable]) -> dict:
         """value -> ascending base positions, for every value `values_of(i)` yields for base record i."""
@@ -154,7 +160,8 @@ class Collection:
                 index.setdefault(normalise(value), array("q")).append(i)
         return index
 
-    def _index(self, name, build: Callable):
+    def index(self, name, build: Callable):
+        """A named index over the base records, built on first use (base records never change)."""
         if name not in self._indexes:
             self._indexes[name] = build()
         return self._indexes[name]

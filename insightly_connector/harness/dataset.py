@@ -165,7 +165,7 @@ class Dataset:
         norm = _normaliser(True)
         names = set()
         if collection.factory is not None:
-            index = collection._index(("tag", True),
+            index = collection.index(("tag", True),
                                       lambda: collection.value_index(norm, self._field_values(collection, "TAGS")))
             touched = collection.touched_set
             names = {tag for tag, positions in index.items() if any(p not in touched for p in positions)}

@@ -1,7 +1,7 @@
 """Seeded, lazy record generation: record i of a collection is rendered from (seed, i) when asked for.
 
 Nothing per record is held as a dict. Per collection the factory keeps compact columns (id, created,
-updated, and a few random 64-bit words) and a list of *slots*, each covering consecutive fields:
+updated, and a dozen random bytes) and a list of *slots*, each covering consecutive fields:
 
 * variant slots: runs of plain fields (and references to small lists such as users or pipelines): 256
   pre-encoded variants, one picked per record by one random byte, so records combine into many
@@ -61,13 +61,12 @@ _VARIANT_ROWS: dict[tuple, list[dict]] = {}  # see RecordFactory._variant
 SMALL_LIST = 1000  # references into lists up to this size are picked per variant, not per record
 NULL_SHARE = 38  # of 256: optional references left empty
 
-FIRST_DAY = int(WINDOW_START.timestamp()) // 86400
-DAYS = [datetime.fromtimestamp(d * 86400, timezone.utc).strftime("%Y-%m-%d ").encode()
-        for d in range(FIRST_DAY, int(WINDOW_END.timestamp()) // 86400 + 1)]
-HOURS_MINUTES = [b"%02d:%02d:" % divmod(m, 60) for m in range(1440)]
-SECONDS = [b"%02d" % s for s in range(60)]
-LINK_TEMPLATE = (b'[{"LINK_ID":%d,"OBJECT_NAME":%b,"OBJECT_ID":%d,"LINK_OBJECT_NAME":%b,"LINK_OBJECT_ID":%d,'
-                 b'"ROLE":null,"DETAILS":null,"RELATIONSHIP_ID":null,"IS_FORWARD":true}]')
+ORIGIN = int(WINDOW_START.timestamp())  # generated dates are stored as seconds since this midnight (small ints)
+DAYS = [datetime.fromtimestamp(ORIGIN + d * 86400, timezone.utc).strftime("%Y-%m-%d ").encode()
+        for d in range((int(WINDOW_END.timestamp()) - ORIGIN) // 86400 + 1)]
+TIMES = [b"%02d:%02d:%02d" % (s // 3600, s // 60 % 60, s % 60) for s in range(86400)]
+LINK_PARTS = (b'[{"LINK_ID":', b'1,"OBJECT_NAME":', b',"OBJECT_ID":', b',"LINK_OBJECT_NAME":', b',"LINK_OBJECT_ID":',
+              b',"ROLE":null,"DETAILS":null,"RELATIONSHIP_ID":null,"IS_FORWARD":true}]')
 
 
 class Context:
@@ -82,26 +81,26 @@ class Context:
 
 
 class Bits:
-    """Hands out disjoint bit fields of a record's random words; `expr` reads one in generated code."""
+    """Hands out disjoint bytes of a record's random bytes; `expr` reads them in generated code (as small
+    ints straight from a bytes object: no big-integer arithmetic on the hot path)."""
 
     def __init__(self):
-        self.fields: list[tuple[int, int, int]] = []  # (word, shift, width)
-        self.words, self.used = 1, 0
+        self.fields: list[tuple[int, int]] = []  # (offset, width in bytes)
+        self.size = 0
 
-    def take(self, width: int) -> int:
-        if self.used + width > 64:
-            self.words, self.used = self.words + 1, 0
-        self.fields.append((self.words - 1, self.used, width))
-        self.used += width
+    def take(self, width_bits: int) -> int:
+        width = (width_bits + 7) // 8
+        self.fields.append((self.size, width))
+        self.size += width
         return len(self.fields) - 1
 
     def expr(self, site: int) -> str:
-        word, shift, width = self.fields[site]
-        return f"((w{word} >> {shift}) & {(1 << width) - 1})"
+        offset, width = self.fields[site]
+        return "(" + " | ".join(f"rnd[b + {offset + k}]" + (f" << {8 * k}" if k else "") for k in range(width)) + ")"
 
-    def value(self, words: Sequence[int], site: int) -> int:
-        word, shift, width = self.fields[site]
-        return (words[word] >> shift) & ((1 << width) - 1)
+    def value(self, chunk: bytes, site: int) -> int:
+        offset, width = self.fields[site]
+        return int.from_bytes(chunk[offset:offset + width], "little")
 
 
 class Expr(str):
@@ -156,11 +155,11 @@ class DateSlot(Slot):
 
     def parts(self) -> list:
         var = self.column[0]
-        return [orjson.dumps(self.fields[0]) + b':"', Expr(f"DAYS[{var} // 86400 - FIRST_DAY]"),
-                Expr(f"HOURS_MINUTES[{var} % 86400 // 60]"), Expr(f"SECONDS[{var} % 60]"), b'"']
+        return [orjson.dumps(self.fields[0]) + b':"', Expr(f"DAYS[{var} // 86400]"),
+                Expr(f"TIMES[{var} % 86400]"), b'"']
 
     def values(self, factory, i, words) -> dict:
-        moment = getattr(factory, self.column)[i]
+        moment = ORIGIN + getattr(factory, self.column)[i]
         return {self.fields[0]: datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
 
 
@@ -170,12 +169,12 @@ class RefSlot(Slot):
     def __init__(self, name: str, var: str, targets: Sequence[int], bits: Bits, optional: bool):
         self.fields, self.var, self.targets = (name,), var, targets
         self.null_site = bits.take(8) if optional else None
-        self.site, self.bits = bits.take(32), bits
+        self.site, self.bits = bits.take(24), bits
         self.prelude = (f"{var} = {self.expression()}",)
 
     def expression(self) -> str:
         test = f"{self.bits.expr(self.null_site)} < {NULL_SHARE} or " if self.null_site is not None else ""
-        pick = f"{self.var}_T[({self.bits.expr(self.site)} * {len(self.targets)}) >> 32]"
+        pick = f"{self.var}_T[({self.bits.expr(self.site)} * {len(self.targets)}) >> 24]"
         return f"(None if {test}not {self.var}_T else {pick})"
 
     def parts(self) -> list:
@@ -184,7 +183,7 @@ class RefSlot(Slot):
     def target(self, words: Sequence[int]) -> int | None:
         if not self.targets or (self.null_site is not None and self.bits.value(words, self.null_site) < NULL_SHARE):
             return None
-        return self.targets[(self.bits.value(words, self.site) * len(self.targets)) >> 32]
+        return self.targets[(self.bits.value(words, self.site) * len(self.targets)) >> 24]
 
     def values(self, factory, i, words) -> dict:
         return {self.fields[0]: self.target(words)}
@@ -230,8 +229,9 @@ class LinksSlot(Slot):
 
     def parts(self) -> list:
         v = self.var
-        return [b'"LINKS":',
-                Expr(f'(b"[]" if {v}_t is None else LINK_TEMPLATE % (rid * 10 + 1, {v}_O, rid, {v}_N[{v}_k], {v}_t))')]
+        link = (f'b"".join((LINK_PARTS[0], ridb, LINK_PARTS[1], {v}_O, LINK_PARTS[2], ridb, LINK_PARTS[3], '
+                f'{v}_N[{v}_k], LINK_PARTS[4], b"%d" % {v}_t, LINK_PARTS[5]))')
+        return [b'"LINKS":', Expr(f'(b"[]" if {v}_t is None else {link})')]
 
     def target(self, words: Sequence[int]) -> tuple[str, int] | None:
         k = self.bits.value(words, self.choice_site) % len(self.refs) if self.choice_site is not None else 0
@@ -280,14 +280,13 @@ class RecordFactory:
         rng = random.Random(f"{seed}/{spec.name}")
         first = rng.randrange(10_000_000, 400_000_000, 1000)
         self.ids = array("q", accumulate(rng.choices((1, 1, 1, 2, 3), k=size), initial=first))[1:]
-        start, end = int(WINDOW_START.timestamp()), int(WINDOW_END.timestamp())
-        self.created = array("q", sorted(rng.randrange(start, end) for _ in range(size)))
-        self.updated = array("q", self._updated_times(rng, end))
+        self.origin, span = ORIGIN, int(WINDOW_END.timestamp()) - ORIGIN
+        self.created = array("l", sorted([int(rng.random() * span) for _ in range(size)]))  # since ORIGIN
+        self.updated = array("l", self._updated_times(rng, span))
         self.bits = Bits()
         self._names = 0
         self.slots = self._slots(rng)
-        self.words = array("Q")
-        self.words.frombytes(rng.randbytes(8 * size * self.bits.words))
+        self.random = rng.randbytes(size * self.bits.size)
         self.by_field = {name: slot for slot in self.slots for name in slot.fields}
         self._render = self._compile(brief=False)
         self._render_brief = self._compile(brief=True)
@@ -310,9 +309,9 @@ class RecordFactory:
     def record(self, i: int) -> dict:
         return orjson.loads(self._render(i))
 
-    def record_words(self, i: int) -> Sequence[int]:
-        n = self.bits.words
-        return self.words[i * n:(i + 1) * n]
+    def record_words(self, i: int) -> bytes:
+        n = self.bits.size
+        return self.random[i * n:(i + 1) * n]
 
     def value(self, i: int, field: str):
         return self.by_field[field].values(self, i, self.record_words(i)).get(field)
@@ -343,15 +342,14 @@ class RecordFactory:
         for k, slot in enumerate(slots):
             parts += ([b","] if k else []) + slot.parts()
         parts.append(b"}")
-        namespace = {"ids": self.ids, "words": self.words, "created": self.created, "updated": self.updated,
-                     "DAYS": DAYS, "FIRST_DAY": FIRST_DAY, "HOURS_MINUTES": HOURS_MINUTES, "SECONDS": SECONDS,
-                     "LINK_TEMPLATE": LINK_TEMPLATE, "DOMAINS": [d.encode() for d in vocab.EMAIL_DOMAINS]}
+        namespace = {"ids": self.ids, "rnd": self.random, "created": self.created, "updated": self.updated,
+                     "DAYS": DAYS, "TIMES": TIMES, "LINK_PARTS": LINK_PARTS,
+                     "DOMAINS": [d.encode() for d in vocab.EMAIL_DOMAINS]}
         for slot in self.slots:
             namespace.update(_constants(slot))
-        n = self.bits.words
-        lines = ["def render(i):", "    rid = ids[i]", '    ridb = b"%d" % rid', "    c = created[i]",
-                 "    u = updated[i]"]
-        lines += [f"    w{k} = words[i * {n} + {k}]" for k in range(n)]
+        bound = ", ".join(f"{name}={name}" for name in namespace)  # locals are faster than globals
+        lines = [f"def render(i, {bound}):", "    rid = ids[i]", '    ridb = b"%d" % rid', "    c = created[i]",
+                 "    u = updated[i]", f"    b = i * {self.bits.size}"]
         lines += [f"    {line}" for s in slots for line in s.prelude]
         lines.append(f"    return b''.join(({', '.join(_join_items(parts))},))")
         exec(compile("\n".join(lines), f"<render {self.spec.name}>", "exec"), namespace)

@@ -25,6 +25,7 @@ from insightly_connector.harness.api import JSON, Request, Response
 
 ADMIN_PREFIX = "/__harness"
 IDLE_SECONDS = 120  # an idle keep-alive connection is closed after this long
+LARGE_BODY = 64 * 1024
 
 
 class HarnessServer(ThreadingHTTPServer):
@@ -115,12 +116,16 @@ class _Handler(BaseHTTPRequestHandler):
             headers["Connection"] = "close"
         head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
         reason = HTTPStatus(response.status).phrase if response.status in HTTPStatus._value2member_map_ else ""
-        data = f"HTTP/1.1 {response.status} {reason}\r\n{head}\r\n".encode("latin-1") + body
+        status_and_head = f"HTTP/1.1 {response.status} {reason}\r\n{head}\r\n".encode("latin-1")
         if response.action == "truncate":
-            data = data[: len(data) - max(1, len(body) // 2)]
+            body = body[: len(body) - max(1, len(body) // 2)]
             self.close_connection = True
-        try:
-            self.wfile.write(data)
+        try:  # a large body goes in its own send rather than being copied behind the head (TCP_NODELAY is on)
+            if len(body) < LARGE_BODY:
+                self.connection.sendall(status_and_head + body)
+            else:
+                self.connection.sendall(status_and_head)
+                self.connection.sendall(body)
         except OSError:
             self.close_connection = True
 
