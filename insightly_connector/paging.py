@@ -15,11 +15,14 @@ on an empty page. Pages ahead are only requested while the latest total says the
 
 from __future__ import annotations
 
+import operator
 import time
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -75,10 +78,26 @@ class Page:
 
 @dataclass
 class _Fetched:
+    """One answered page. Fetch-ahead threads keep only the raw body; it is parsed when its turn
+    comes (parsing holds the GIL anyway), so pages waiting in line cost bytes, not record objects."""
+
     offset: int
-    records: list[dict]
+    body: bytes
     total: int | None
     sent_at: float
+    path: str
+    records_path: str
+    _records: list[dict] | None = None
+
+    @property
+    def records(self) -> list[dict]:
+        if self._records is None:
+            records = extract_records(orjson.loads(self.body), self.records_path)
+            if not isinstance(records, list):
+                raise ApiError(f"GET {self.path}: expected a list of records at {self.records_path!r}",
+                               category="unexpected_response", method="GET", path=self.path)
+            self._records, self.body = records, b""
+        return self._records
 
 
 def extract_records(body: Any, records_path: str) -> Any:
@@ -179,24 +198,22 @@ class OffsetPager:
 
     def _new_records(self, records: list[dict]) -> list[dict]:
         """Drop what was already yielded (key at or below the anchor) and move the anchor forward."""
-        if not self.ordered:
+        if not self.ordered or not records:
             return records
-        key = self._key
+        keys = [record.get(self.primary_key) for record in records]
+        try:
+            ascending = all(map(operator.lt, keys, islice(keys, 1, None))) and keys[0] is not None
+        except TypeError:  # a record without a key, or keys of mixed types
+            ascending = False
+        if not ascending:
+            raise ApiError(f"GET {self.path}: records are not in ascending {self.primary_key} order, "
+                           "so paging cannot be made safe; declare `order: none` for this resource",
+                           category="paging", method="GET", path=self.path)
         anchor = self.anchor
-        previous = None
-        first_new = len(records)
-        for index, record in enumerate(records):
-            value = key(record)
-            if previous is not None and value <= previous:
-                raise ApiError(f"GET {self.path}: records are not in ascending {self.primary_key} order, "
-                               "so paging cannot be made safe; declare `order: none` for this resource",
-                               category="paging", method="GET", path=self.path)
-            previous = value
-            if first_new == len(records) and (anchor is None or value > anchor):
-                first_new = index
-        if records and (anchor is None or previous > anchor):
-            self.anchor = previous
-        return records[first_new:]
+        first_new = 0 if anchor is None else bisect_right(keys, anchor)
+        if first_new < len(keys):
+            self.anchor = keys[-1]
+        return records[first_new:] if first_new else records
 
     def _key(self, record: dict) -> Any:
         return record.get(self.primary_key)
@@ -233,15 +250,11 @@ class OffsetPager:
                   pagination.offset_param: offset, pagination.limit_param: pagination.page_size}
         sent_at = time.monotonic()
         response = self.client.request("GET", self.path, params=params)
-        records = extract_records(orjson.loads(response.content), self.records_path)
-        if not isinstance(records, list):
-            raise ApiError(f"GET {self.path}: expected a list of records at {self.records_path!r}",
-                           category="unexpected_response", method="GET", path=self.path)
         total = None
         if pagination.total_header:
             raw = response.headers.get(pagination.total_header, "")
             total = int(raw) if raw.isdigit() else None
-        return _Fetched(offset, records, total, sent_at)
+        return _Fetched(offset, response.content, total, sent_at, self.path, self.records_path)
 
 
 def fetch_unpaged(client: Any, path: str, params: dict, records_path: str = "$", *,

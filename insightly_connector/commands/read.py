@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 
 from insightly_connector.commands.common import add_connection_arguments, load_connection
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None and args.limit < 1:
         raise ConfigError("--limit: must be a positive number of records")
     spec, credential = load_connection(args)
+    collect_garbage_rarely()
     progress = Progress(quiet=args.quiet, redactor=process_redactor)
     emitter = make_emitter(args.format, process_redactor, output_dir=args.output)
     with Client(spec, credential) as client:
@@ -48,6 +50,14 @@ def run(args: argparse.Namespace) -> int:
     if report.error is not None:
         raise report.error
     return ExitCode.OK
+
+
+def collect_garbage_rarely() -> None:
+    """Parsed records are acyclic and freed by reference counting, so the cyclic collector scanning
+    every page's fresh objects is wasted work (about a tenth of the CPU of a read). Done in the CLI
+    process only: an application embedding the Python API keeps its own settings."""
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def parse_resource_names(value: str | None) -> list[str] | None:

@@ -1,6 +1,6 @@
 """The incremental window in isolation: bound, drops, boundary ties, next cursor."""
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -92,3 +92,23 @@ def test_fast_and_general_parsers_agree(cursor_format):
 def test_a_cursor_with_a_zone_is_compared_in_utc():
     policy = CursorPolicy.from_config({**CONFIG, "cursor_format": "%Y-%m-%dT%H:%M:%S%z"})
     assert policy.parser()("2025-05-01T14:00:00+0200") == datetime(2025, 5, 1, 12, 0, 0)
+
+
+@pytest.mark.parametrize(("cursor_format", "text_sortable"), [
+    ("%Y-%m-%d %H:%M:%S", True), ("%Y-%m-%dT%H:%M:%S.%f", True), ("%Y%m%d", True),
+    ("%d/%m/%Y %H:%M:%S", False), ("%Y-%m-%dT%H:%M:%S%z", False), ("%H:%M:%S", False)])
+def test_text_comparison_is_used_only_for_formats_that_sort_like_time(cursor_format, text_sortable):
+    assert CursorPolicy.from_config({**CONFIG, "cursor_format": cursor_format}).sorts_as_text() is text_sortable
+
+
+@pytest.mark.parametrize("cursor_format", ["%Y-%m-%d %H:%M:%S", "%d/%m/%Y %H:%M:%S"])
+def test_text_and_parsed_comparisons_select_the_same_records(cursor_format):
+    policy = CursorPolicy.from_config({**CONFIG, "cursor_format": cursor_format})
+    cursor = datetime(2025, 5, 1, 10, 0, 0)
+    window = Window(policy, cursor=cursor.strftime(cursor_format))
+    window.start(SERVER_NOW)
+    offsets = [-86400 * 40, -1, 0, 1, 86400 * 400]  # across day, month and year boundaries
+    page = [{"ID": n, "DATE_UPDATED_UTC": (cursor + timedelta(seconds=s)).strftime(cursor_format)}
+            for n, s in enumerate(offsets)]
+    assert [r["ID"] for r in window.select(page, "ID")] == [2, 3, 4]
+    assert set(window.completed()["boundary"]) == {"4"}
