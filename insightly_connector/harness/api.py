@@ -40,6 +40,7 @@ BAD_DATA = "Data validation error."
 # Wrong singular/plural forms the live API answers 405 (api-notes §2.1), beyond the generated ones.
 EXTRA_WRONG_FORMS = {"quote": "Quotation", "quotes": "Quotation"}
 SPECIAL_ROUTES = ("Tags", "CustomFields", "CustomObjects", "Users")
+PAGING_PARAMS = ("skip", "top", "brief", "count_total")
 
 
 class ApiError(Exception):
@@ -247,7 +248,7 @@ class InsightlyApi:
     def _list(self, spec: CollectionSpec, query: dict) -> Response:
         """A plain list; a list parameter named after a field (`/Follows?record_type=`) filters on it."""
         params = spec.read_params()
-        filters = [p for p in params if spec.has_field(p.upper()) and query.get(p)]
+        filters = [p for p in params if p not in PAGING_PARAMS and query.get(p) and spec.has_field(p.upper())]
         if filters:
             selection = self.dataset.search(spec.name, field=filters[0].upper(), value=query[filters[0]])
         else:

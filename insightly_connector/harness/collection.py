@@ -86,10 +86,14 @@ class Collection:
         return None if i is None else self.factory.render(i, brief)
 
     def render_page(self, selection: Selection, skip: int, top: int, brief: bool) -> list[bytes]:
+        render = self.factory.renderer(brief) if self.factory else None
+        positions = selection.base_positions(skip, top) if render else None
+        if positions is not None:
+            return list(map(render, positions))
         out = []
         for kind, item in selection.page(skip, top):
             if kind == BASE:
-                out.append(self.factory.render(item, brief))
+                out.append(render(item))
             else:
                 stored = self.overlay[item]
                 out.append(stored.brief(self.nested) if brief else stored.full())

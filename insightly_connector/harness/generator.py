@@ -118,7 +118,7 @@ class Slot:
     def parts(self) -> list:
         raise NotImplementedError
 
-    def values(self, factory: RecordFactory, i: int, words: Sequence[int]) -> dict:
+    def values(self, factory: RecordFactory, i: int, chunk: bytes) -> dict:
         raise NotImplementedError
 
 
@@ -131,11 +131,11 @@ class VariantSlot(Slot):
     def parts(self) -> list:
         return [Expr(f"{self.name}[{self.bits.expr(self.site)}]")]
 
-    def row(self, words: Sequence[int]) -> dict:
-        return self.rows[self.bits.value(words, self.site)]
+    def row(self, chunk: bytes) -> dict:
+        return self.rows[self.bits.value(chunk, self.site)]
 
-    def values(self, factory, i, words) -> dict:
-        return self.row(words)
+    def values(self, factory, i, chunk) -> dict:
+        return self.row(chunk)
 
 
 class IdSlot(Slot):
@@ -145,7 +145,7 @@ class IdSlot(Slot):
     def parts(self) -> list:
         return [orjson.dumps(self.fields[0]) + b":", Expr("ridb")]
 
-    def values(self, factory, i, words) -> dict:
+    def values(self, factory, i, chunk) -> dict:
         return {self.fields[0]: factory.ids[i]}
 
 
@@ -158,7 +158,7 @@ class DateSlot(Slot):
         return [orjson.dumps(self.fields[0]) + b':"', Expr(f"DAYS[{var} // 86400]"),
                 Expr(f"TIMES[{var} % 86400]"), b'"']
 
-    def values(self, factory, i, words) -> dict:
+    def values(self, factory, i, chunk) -> dict:
         moment = ORIGIN + getattr(factory, self.column)[i]
         return {self.fields[0]: datetime.fromtimestamp(moment, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")}
 
@@ -180,13 +180,13 @@ class RefSlot(Slot):
     def parts(self) -> list:
         return [orjson.dumps(self.fields[0]) + b":", Expr(f'(b"null" if {self.var} is None else b"%d" % {self.var})')]
 
-    def target(self, words: Sequence[int]) -> int | None:
-        if not self.targets or (self.null_site is not None and self.bits.value(words, self.null_site) < NULL_SHARE):
+    def target(self, chunk: bytes) -> int | None:
+        if not self.targets or (self.null_site is not None and self.bits.value(chunk, self.null_site) < NULL_SHARE):
             return None
-        return self.targets[(self.bits.value(words, self.site) * len(self.targets)) >> 24]
+        return self.targets[(self.bits.value(chunk, self.site) * len(self.targets)) >> 24]
 
-    def values(self, factory, i, words) -> dict:
-        return {self.fields[0]: self.target(words)}
+    def values(self, factory, i, chunk) -> dict:
+        return {self.fields[0]: self.target(chunk)}
 
 
 class EmailSlot(Slot):
@@ -203,9 +203,9 @@ class EmailSlot(Slot):
         return [orjson.dumps(self.fields[0]) + b':"', Expr(f"{self.var}_L[{pick}]"), b".", Expr("ridb"), b"@",
                 Expr(f"DOMAINS[{self.bits.expr(self.site)} % {len(vocab.EMAIL_DOMAINS)}]"), b'"']
 
-    def values(self, factory, i, words) -> dict:
-        local = self.locals[self.bits.value(words, self.names.site) if self.names else 0]
-        domain = vocab.EMAIL_DOMAINS[self.bits.value(words, self.site) % len(vocab.EMAIL_DOMAINS)]
+    def values(self, factory, i, chunk) -> dict:
+        local = self.locals[self.bits.value(chunk, self.names.site) if self.names else 0]
+        domain = vocab.EMAIL_DOMAINS[self.bits.value(chunk, self.site) % len(vocab.EMAIL_DOMAINS)]
         return {self.fields[0]: f"{local}.{factory.ids[i]}@{domain}"}
 
 
@@ -233,14 +233,14 @@ class LinksSlot(Slot):
                 f'{v}_N[{v}_k], LINK_PARTS[4], b"%d" % {v}_t, LINK_PARTS[5]))')
         return [b'"LINKS":', Expr(f'(b"[]" if {v}_t is None else {link})')]
 
-    def target(self, words: Sequence[int]) -> tuple[str, int] | None:
-        k = self.bits.value(words, self.choice_site) % len(self.refs) if self.choice_site is not None else 0
+    def target(self, chunk: bytes) -> tuple[str, int] | None:
+        k = self.bits.value(chunk, self.choice_site) % len(self.refs) if self.choice_site is not None else 0
         title, ref = self.refs[k]
-        target = ref.target(words)
+        target = ref.target(chunk)
         return None if target is None else (title, target)
 
-    def values(self, factory, i, words) -> dict:
-        target = self.target(words)
+    def values(self, factory, i, chunk) -> dict:
+        target = self.target(chunk)
         if target is None:
             return {"LINKS": []}
         rid = factory.ids[i]
@@ -265,8 +265,8 @@ class CustomFieldsSlot(Slot):
                       + f.prefix.encode(), Expr('b"%08d" % rid'), b'","CUSTOM_FIELD_ID":' + orjson.dumps(f.name) + b"}"]
         return [*parts, b"]"]
 
-    def values(self, factory, i, words) -> dict:
-        items = list(self.rows[self.bits.value(words, self.site)])
+    def values(self, factory, i, chunk) -> dict:
+        items = list(self.rows[self.bits.value(chunk, self.site)])
         items += [{"FIELD_NAME": f.name, "FIELD_VALUE": cf.autonumber(f, factory.ids[i]), "CUSTOM_FIELD_ID": f.name}
                   for f in self.numbered]
         return {"CUSTOMFIELDS": items}
@@ -306,15 +306,19 @@ class RecordFactory:
     def render(self, i: int, brief: bool = False) -> bytes:
         return self._render_brief(i) if brief else self._render(i)
 
+    def renderer(self, brief: bool = False) -> Callable[[int], bytes]:
+        """The compiled render function itself, for rendering a page without a call per record extra."""
+        return self._render_brief if brief else self._render
+
     def record(self, i: int) -> dict:
         return orjson.loads(self._render(i))
 
-    def record_words(self, i: int) -> bytes:
+    def record_random(self, i: int) -> bytes:
         n = self.bits.size
         return self.random[i * n:(i + 1) * n]
 
     def value(self, i: int, field: str):
-        return self.by_field[field].values(self, i, self.record_words(i)).get(field)
+        return self.by_field[field].values(self, i, self.record_random(i)).get(field)
 
     def index_of(self, record_id) -> int | None:
         if not isinstance(record_id, int) or isinstance(record_id, bool):
@@ -325,7 +329,7 @@ class RecordFactory:
     def parent(self, i: int) -> tuple[str, int] | None:
         """(object name, id) of the record a generated note hangs off; None for other records."""
         links = self.by_field.get("LINKS")
-        return links.target(self.record_words(i)) if self.spec.name == "Notes" and links else None
+        return links.target(self.record_random(i)) if self.spec.name == "Notes" and links else None
 
     def sample_values(self, rng: random.Random) -> dict:
         """Writable values for a brand-new record (churn creates): a generated record's plain fields."""

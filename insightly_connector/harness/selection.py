@@ -26,6 +26,12 @@ class Selection:
     def __len__(self) -> int:
         return len(self.positions) - len(self.excluded) + len(self.extras)
 
+    def base_positions(self, skip: int, top: int) -> Sequence[int] | None:
+        """The page as base positions when it holds nothing else (the common, fast case), else None."""
+        if not self.excluded and not self.extras:
+            return self.positions[skip:skip + top] if top > 0 else ()
+        return None
+
     def page(self, skip: int, top: int) -> list[tuple[int, object]]:
         """[(BASE, base index) | (OVERLAY, key)] for the records at offsets skip .. skip+top-1."""
         if top <= 0 or skip >= len(self):

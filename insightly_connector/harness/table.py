@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from insightly_connector.harness.derive_table import CUSTOM_OBJECT_ROUTE, TABLE_PATH
 
@@ -41,7 +41,7 @@ class CollectionSpec:
     operations: dict
     subresources: dict = field(default_factory=dict)
 
-    @property
+    @cached_property
     def field_map(self) -> dict[str, FieldSpec]:
         return {f.name: f for f in self.fields}
 
@@ -56,7 +56,7 @@ class CollectionSpec:
         return operation in self.operations
 
     def has_field(self, name: str) -> bool:
-        return any(f.name == name for f in self.fields)
+        return name in self.field_map
 
     def renamed(self, name: str, title: str) -> CollectionSpec:
         """This shape under another name: each custom object is the `/{objectName}` template."""
