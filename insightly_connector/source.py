@@ -70,7 +70,7 @@ def read(client: Any, spec: Any, resources: Sequence[Any] | None, *, emitter: Em
     `limit` is sample mode: at most that many records per resource, and no state is written."""
     if limit is not None and limit < 1:
         raise ConfigError("--limit: must be a positive number of records")
-    state = StateFile(state_path, writable=limit is None)
+    state = StateFile(state_path, writable=limit is None, redactor=emitter.redactor)
     progress = progress or Progress(quiet=True)
     if resources is None or any(isinstance(r, str) for r in resources):
         resources = resolve_resources(client, spec, list(resources) if resources is not None else None)
@@ -194,6 +194,8 @@ class _Run:
         entry.pop("in_progress", None)
         if window is not None and self.limit is None:
             entry.update(window.completed())
+        if not entry:
+            self.state.forget(name)  # a finished read of a resource without a cursor leaves nothing
         self._checkpoint(name, entry)
 
     def _window(self, name: str, policy: CursorPolicy | None, entry: dict) -> tuple[Window | None, dict]:

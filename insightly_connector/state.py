@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from insightly_connector.errors import ConfigError
+from insightly_connector.redaction import Redactor
 
 STATE_VERSION = 1
 
@@ -28,9 +29,10 @@ STATE_VERSION = 1
 class StateFile:
     """The state document of one run, loaded once and rewritten whole after each emitted page."""
 
-    def __init__(self, path: str | os.PathLike | None, *, writable: bool = True):
+    def __init__(self, path: str | os.PathLike | None, *, writable: bool = True, redactor: Redactor | None = None):
         self.path = Path(path) if path is not None else None
         self.writable = writable and self.path is not None
+        self.redactor = redactor or Redactor()
         self.document: dict[str, Any] = {"version": STATE_VERSION, "resources": {}}
         if self.path is None:
             return
@@ -43,10 +45,14 @@ class StateFile:
         """The mutable state of one resource (created empty on first use)."""
         return self.document["resources"].setdefault(name, {})
 
+    def forget(self, name: str) -> None:
+        self.document["resources"].pop(name, None)
+
     def save(self) -> None:
         """Atomically replace the file with the current document (a no-op when not writable)."""
         if self.writable and self.path is not None:
-            write_atomically(self.path, orjson.dumps(self.document, option=orjson.OPT_INDENT_2))
+            data = orjson.dumps(self.document, option=orjson.OPT_INDENT_2)
+            write_atomically(self.path, self.redactor.scrub_bytes(data))
 
 
 def load_state_document(path: Path) -> dict[str, Any]:

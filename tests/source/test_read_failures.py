@@ -124,3 +124,10 @@ def test_bad_limit_and_unreadable_state_are_one_line_usage_errors(
         lines = done.stderr.decode().strip().splitlines()
         assert done.returncode == ExitCode.USAGE and len(lines) == 1 and field in lines[0], lines
     assert paths <= {"/CustomObjects"}  # an unknown name might be a custom object; nothing was read
+
+
+def test_a_resource_without_a_cursor_leaves_no_state_behind(harness_factory, read_in_process, tmp_path):
+    state_path = tmp_path / "state.json"
+    with harness_factory(contacts=20) as harness:
+        read_in_process(harness, ["emails", "contacts"], state_path=state_path)
+    assert set(orjson.loads(state_path.read_bytes())["resources"]) == {"contacts"}
