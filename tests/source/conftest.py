@@ -7,6 +7,7 @@ the tests exercise behaviour, not pacing. CLI reads run the real console entry p
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import json
 import os
@@ -143,7 +144,12 @@ def run_cli_here(capfdbinary) -> Callable[..., CliResult]:
 
     def run(*args: str) -> CliResult:
         capfdbinary.readouterr()
-        code = main(["read", *args])
+        thresholds = gc.get_threshold()
+        try:
+            code = main(["read", *args])
+        finally:  # the CLI tunes the collector for its own process; give the test process its settings back
+            gc.unfreeze()
+            gc.set_threshold(*thresholds)
         out, err = capfdbinary.readouterr()
         return CliResult(code, out, err)
 

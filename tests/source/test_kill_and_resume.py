@@ -26,7 +26,7 @@ def wait_for_pages(state_path, pages_position: int, process: subprocess.Popen) -
 
 def test_killed_read_resumes_with_every_record_exactly_once(harness_factory, credential_file, run_cli, tmp_path):
     state, out = tmp_path / "state.json", tmp_path / "out"
-    with harness_factory(contacts=4000, latency_ms=250) as harness:
+    with harness_factory(contacts=6000, latency_ms=300) as harness:
         args = ["--credential", str(credential_file(harness)), "--resources", "contacts", "--state", str(state),
                 "--output", str(out), "--quiet"]
         process = subprocess.Popen([sys.executable, "-m", "insightly_connector", "read", *args],
