@@ -216,8 +216,8 @@ class InsightlyApi:
             if method == "DELETE" and spec.operations.get("delete", {}).get("id_in") == "path":
                 return self._delete(spec, key)
             raise _not_allowed(method)
-        if len(parts) == 3:
-            return self._subresource(spec, key, parts[2], request, user_id)
+        if len(parts) in (3, 4):
+            return self._subresource(spec, key, parts[2:], request, user_id)
         raise _no_route(request.path)
 
     def _key(self, spec: CollectionSpec, text: str):
@@ -360,14 +360,25 @@ class InsightlyApi:
         return _json(200, orjson.dumps(record))
 
     def _delete(self, spec: CollectionSpec, key) -> Response:
-        if not self.writer.delete(spec.name, key):
+        """202 and gone; categories are deactivated instead ("Deactivation succeeded." in the Swagger)."""
+        if spec.operations["delete"].get("deactivates"):
+            record = self.dataset.collection(spec.name).get(key)
+            if record is None:
+                raise ApiError(404, "Record not found.")
+            if record.get("ACTIVE") is False:
+                raise ApiError(409, "The record is already deactivated.")
+            self.writer.update(spec.name, {"ACTIVE": False}, key=key)
+        elif not self.writer.delete(spec.name, key):
             raise ApiError(404, "Record not found.")
         return Response(202, b"", {"Content-Type": JSON})
 
-    def _subresource(self, spec: CollectionSpec, key, sub: str, request: Request, user_id: int) -> Response:
+    def _subresource(self, spec: CollectionSpec, key, rest: list[str], request: Request, user_id: int) -> Response:
+        """`/{Collection}/{id}/{Sub}` and `/{Collection}/{id}/{Sub}/{childId}`: notes and child records
+        (milestones, line items, price-book entries, team members) and the nested collections."""
         method = request.method
-        sub = next((known for known in spec.subresources if known.lower() == sub.lower()), sub)
-        methods = spec.subresources.get(sub)
+        route = rest[0] if len(rest) == 1 else rest[0] + "/{}"
+        route = next((known for known in spec.subresources if known.lower() == route.lower()), route)
+        methods = spec.subresources.get(route)
         if methods is None:
             raise _no_route(request.path)
         if method not in methods:
@@ -375,27 +386,50 @@ class InsightlyApi:
         parent = self.dataset.collection(spec.name).get(key)
         if parent is None:
             raise ApiError(404, "Record not found.")
-        notes = self.dataset.specs["Notes"]
-        if sub == "Notes" and method == "GET":
-            params = ["skip", "top", "brief", "count_total"]
-            filters = self._search_filters(notes, {k: v for k, v in request.query.items() if k == "updated_after_utc"})
-            selection = self.dataset.search("Notes", parent=(spec.title, key), **filters)
-            return self._page(notes, selection, request.query, params)
-        if sub == "Notes" and method == "POST":
-            link = {"LINK_OBJECT_NAME": spec.title, "LINK_OBJECT_ID": key}
-            return self._create(notes, request.body, user_id, links=[link])
-        if sub == "Notes" and method == "PUT":
-            return self._update(notes, request.body)
+        sub = route.split("/")[0]
+        if sub == "Notes":
+            return self._notes(spec, key, request, user_id)
         child = self.dataset.specs.get(sub)
         if child is not None and child.has_field(spec.primary_key):
-            if method == "GET":
-                selection = self.dataset.search(sub, field=spec.primary_key, value=str(key), case_sensitive=True)
-                return self._page(child, selection, request.query, ["skip", "top", "brief", "count_total"])
-            if method == "POST":
-                return self._create(child, request.body, user_id, fixed={spec.primary_key: key})
-        if sub in NESTED_SUBRESOURCES and method == "GET":
+            return self._child(spec, key, child, rest[1:], request, user_id)
+        if sub in NESTED_SUBRESOURCES and method == "GET" and len(rest) == 1:
             return _json(200, orjson.dumps(parent.get(NESTED_SUBRESOURCES[sub]) or []))
-        raise ApiError(501, f"Not emulated by the harness: {method} {spec.path}/{{id}}/{sub}.")
+        raise ApiError(501, f"Not emulated by the harness: {method} {spec.path}/{{id}}/{route}.")
+
+    def _notes(self, parent: CollectionSpec, key, request: Request, user_id: int) -> Response:
+        notes = self.dataset.specs["Notes"]
+        if request.method == "GET":
+            filters = self._search_filters(notes, {k: v for k, v in request.query.items() if k == "updated_after_utc"})
+            selection = self.dataset.search("Notes", parent=(parent.title, key), **filters)
+            return self._page(notes, selection, request.query, list(PAGING_PARAMS))
+        if request.method == "POST":
+            link = {"LINK_OBJECT_NAME": parent.title, "LINK_OBJECT_ID": key}
+            return self._create(notes, request.body, user_id, links=[link])
+        return self._update(notes, request.body)
+
+    def _child(self, parent: CollectionSpec, key, child: CollectionSpec, child_id: list[str], request: Request,
+               user_id: int) -> Response:
+        """A child record hangs off its parent through the parent's primary key (PROJECT_ID, ...)."""
+        link_field, method = parent.primary_key, request.method
+        if method == "GET":
+            selection = self.dataset.search(child.name, field=link_field, value=str(key), case_sensitive=True)
+            return self._page(child, selection, request.query, list(PAGING_PARAMS))
+        if method == "POST":
+            return self._create(child, request.body, user_id, fixed={link_field: key})
+        if child_id:  # DELETE /{Parent}/{id}/{Child}/{childId}
+            target = self._key(child, child_id[0])
+        else:  # PUT /{Parent}/{id}/{Child}, the child's id in the body
+            document = _parse_json(request.body)
+            target = document.get(child.primary_key) if isinstance(document, dict) else None
+            if target is None:
+                raise ApiError(400, f"{BAD_DATA} {child.primary_key} is required")
+        existing = self.dataset.collection(child.name).get(target)
+        if existing is None or existing.get(link_field) != key:
+            raise ApiError(404, "Record not found.")
+        if method == "DELETE":
+            self.writer.delete(child.name, target)
+            return Response(202, b"", {"Content-Type": JSON})
+        return self._update(child, request.body)
 
     # ---- churn -----------------------------------------------------------------------------------------
 

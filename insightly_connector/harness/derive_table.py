@@ -86,9 +86,9 @@ def _collection(name: str, paths: dict, swagger: dict) -> dict:
     if "put" in paths[base]:
         operations["update"] = {"status": _success(paths[base]["put"])}
     if "delete" in by_id:
-        operations["delete"] = {"id_in": "path"}
+        operations["delete"] = {"id_in": "path", "deactivates": _deactivates(by_id["delete"])}
     elif "delete" in paths[base]:
-        operations["delete"] = {"id_in": "query"}
+        operations["delete"] = {"id_in": "query", "deactivates": _deactivates(paths[base]["delete"])}
     for verb, key in (("Search", "search"), ("SearchByTag", "search_by_tag")):
         if "get" in paths.get(f"{base}/{verb}", {}):
             operations[key] = {"params": _params(paths[f"{base}/{verb}"]["get"])}
@@ -104,13 +104,21 @@ def _collection(name: str, paths: dict, swagger: dict) -> dict:
 
 
 def _subresources(base: str, paths: dict) -> dict:
-    """Routes `/{Collection}/{id}/{Sub}`: the methods each answers, as the Swagger file lists them."""
+    """Routes `/{Collection}/{id}/{Sub}` and `/{Collection}/{id}/{Sub}/{param}` (keyed `Sub/{}`): the
+    methods each answers, as the Swagger file lists them."""
     prefix = base + "/{id}/"
     found = {}
     for path, ops in paths.items():
-        if path.startswith(prefix) and "/" not in path[len(prefix):]:
-            found[path[len(prefix):]] = sorted(m.upper() for m in ops if m != "parameters")
+        rest = path[len(prefix):].split("/") if path.startswith(prefix) else []
+        if len(rest) == 1 or (len(rest) == 2 and rest[1].startswith("{")):
+            key = rest[0] if len(rest) == 1 else rest[0] + "/{}"
+            found[key] = sorted(m.upper() for m in ops if m != "parameters")
     return dict(sorted(found.items()))
+
+
+def _deactivates(operation: dict) -> bool:
+    """Category DELETEs answer "Deactivation succeeded.": the record stays, inactive."""
+    return any("Deactivation" in (answer.get("description") or "") for answer in operation["responses"].values())
 
 
 def _params(operation: dict) -> list[str]:

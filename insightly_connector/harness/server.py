@@ -73,9 +73,14 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the request log is the API's; stderr stays quiet
 
     def _dispatch(self):
-        url = urlsplit(self.path)
-        request = Request(method=self.command, path=unquote(url.path), query=dict(parse_qsl(url.query, True)),
-                          headers={k.lower(): v for k, v in self.headers.items()}, body=self._read_body())
+        try:
+            url = urlsplit(self.path)
+            request = Request(method=self.command, path=unquote(url.path), query=dict(parse_qsl(url.query, True)),
+                              headers={k.lower(): v for k, v in self.headers.items()}, body=self._read_body())
+        except ValueError:  # a malformed Content-Length or chunk size: answer, then drop the connection
+            self.close_connection = True
+            self._send(Response(400, orjson.dumps({"Message": "The request is invalid."}), {"Content-Type": JSON}))
+            return
         try:
             if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
                 response = self.server.handle_admin(request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -86,3 +87,14 @@ def test_every_list_collection_is_in_ascending_key_order(api):
         key = next(iter(records[0]))
         keys = [r[key] for r in records]
         assert keys == sorted(keys) and len(set(keys)) == len(keys), name
+
+
+def test_concurrent_clients_page_consistently(big_harness, client_for):
+    clients = [client_for(big_harness) for _ in range(4)]
+    expected = [r["CONTACT_ID"] for r in clients[0].all("/Contacts")]
+
+    def read(client):
+        return [r["CONTACT_ID"] for r in client.all("/Contacts", page=100)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(read, clients))
+    assert all(result == expected for result in results)

@@ -184,3 +184,35 @@ def test_malformed_json_answers_400_and_nothing_crashes_the_server(fresh, fresh_
     for path in ("/Contacts/%00", "/Contacts/99999999999999999999999", "/Contacts/1/Notes/x", "/%2e%2e/etc"):
         assert fresh_api.get(path).status_code in (400, 404, 405)
     assert fresh_api.get("/Users/Me").status_code == 200
+
+
+def test_a_malformed_content_length_answers_400_and_the_server_carries_on(fresh, fresh_api):
+    with socket.create_connection(("127.0.0.1", fresh.port), timeout=5) as raw:
+        raw.sendall(b"POST /v3.1/Contacts HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n{}")
+        assert raw.recv(1024).startswith(b"HTTP/1.1 400")
+    assert fresh_api.get("/Users/Me").status_code == 200
+
+
+def test_milestones_are_written_under_their_project(fresh, fresh_api):
+    project = fresh.ids("Projects")[0]
+    created = fresh_api.post(f"/Projects/{project}/Milestones", {"TITLE": "Go live", "DUE_DATE": "2026-03-01 00:00:00"})
+    assert created.status_code == 201
+    milestone = created.json()
+    assert milestone["PROJECT_ID"] == project and milestone["COMPLETED"] is False
+    changed = fresh_api.put(f"/Projects/{project}/Milestones", {"MILESTONE_ID": milestone["MILESTONE_ID"],
+                                                                "COMPLETED": True})
+    assert changed.status_code == 200 and changed.json()["COMPLETED"] is True
+    assert changed.json()["TITLE"] == "Go live"
+    other = fresh.ids("Projects")[1]
+    assert fresh_api.delete(f"/Projects/{other}/Milestones/{milestone['MILESTONE_ID']}").status_code == 404
+    assert fresh_api.delete(f"/Projects/{project}/Milestones/{milestone['MILESTONE_ID']}").status_code == 202
+    assert fresh_api.get(f"/Milestones/{milestone['MILESTONE_ID']}").status_code == 404
+    assert fresh_api.request("DELETE", f"/Contacts/{fresh.ids('Contacts')[0]}/Links/1").status_code == 501
+
+
+def test_category_delete_deactivates(fresh_api):
+    category = fresh_api.get("/TaskCategories").json()[0]
+    assert fresh_api.delete(f"/TaskCategories/{category['CATEGORY_ID']}").status_code == 202
+    after = {c["CATEGORY_ID"]: c for c in fresh_api.get("/TaskCategories").json()}
+    assert after[category["CATEGORY_ID"]]["ACTIVE"] is False
+    assert fresh_api.delete(f"/TaskCategories/{category['CATEGORY_ID']}").status_code == 409
