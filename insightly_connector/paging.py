@@ -29,7 +29,7 @@ import orjson
 
 from insightly_connector.errors import ApiError
 
-_MAX_STEP_BACKS = 64  # offset halves towards 0 long before this; a guard against a broken server
+_MAX_STEP_BACKS = 64  # doubling steps reach offset 0 long before this; a guard against a broken server
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class OffsetPager:
         self.start_offset = start_offset if self.ordered else 0
         self.anchor = anchor if self.ordered else None
         self.prefetch = max(1, prefetch)
-        self.step_backs = 0  # over the whole walk, for reporting
+        self.step_backs = 0  # over the whole walk: how often churn forced a re-anchor
         self._step_backs = 0  # for the current page, bounded
         self._step = 0
 

@@ -40,6 +40,7 @@ class ResourceReport:
     records: int = 0
     pages: int = 0
     requests: int = 0
+    step_backs: int = 0  # pages re-read because records before the position vanished mid-read
     resumed: bool = False
     message: str = ""
 
@@ -191,6 +192,7 @@ class _Run:
                     break
         finally:
             pages.close()
+            report.step_backs = pager.step_backs
         entry.pop("in_progress", None)
         if window is not None and self.limit is None:
             entry.update(window.completed())

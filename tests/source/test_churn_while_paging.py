@@ -28,6 +28,7 @@ def test_churn_during_a_full_read(harness_factory, read_in_process, churn):
         assert before - after, "the churn deleted nothing: the scenario did not happen"
         off_grid = [o for o in offsets if o % (PAGE_CAP - 1)]
         assert off_grid, "no page had to step back, so anchor verification was not exercised"
+        assert result.report.resources[0].step_backs >= 1
 
 
 def test_churn_during_an_incremental_read_keeps_every_match_once(harness_factory, read_in_process, tmp_path):
