@@ -29,7 +29,6 @@ GENERATED = {
     **{name: (0.1, 5) for name, _singular, _plural in cf.CUSTOM_OBJECTS},
 }
 DERIVED_CAP = 20_000  # a derived size never exceeds this (explicit sizes may)
-SINGLETONS = ("Instance", "Permissions")
 TAG_RECORD_TYPES = {"contacts": "Contacts", "leads": "Leads", "opportunities": "Opportunities",
                     "organisations": "Organisations", "projects": "Projects", "emails": "Emails"}
 

@@ -12,8 +12,8 @@ consecutive fields:
 
 The slots are compiled into one Python function per collection that joins constant bytes with the
 picked fragments: a record costs a few microseconds and no JSON encoding, and a million-record
-collection costs about a hundred bytes a record. `values(i)` of each slot recomputes the same values in Python for the search
-indexes; a test proves both paths agree.
+collection costs about a hundred bytes a record. `values(i)` of each slot recomputes the same values
+in Python for the search indexes; a test proves both paths agree.
 """
 
 from __future__ import annotations

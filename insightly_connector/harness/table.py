@@ -19,7 +19,6 @@ class FieldSpec:
     max_length: int = 0
     read_only: bool = False
     items: str | None = None  # definition name of array items (APITag, APILinkDto, ...)
-    ref: str | None = None  # definition name of a nested object
 
     @property
     def nested(self) -> bool:
@@ -78,7 +77,7 @@ class Table:
 def _field(raw: dict) -> FieldSpec:
     return FieldSpec(name=raw["name"], type=raw["type"], format=raw.get("format"),
                      max_length=raw.get("max_length", 0), read_only=raw.get("read_only", False),
-                     items=raw.get("items"), ref=raw.get("ref"))
+                     items=raw.get("items"))
 
 
 def build_table(raw: dict) -> Table:

@@ -106,6 +106,11 @@ def test_set_option_rejects_unknown_names_and_values(fresh):
         fresh.set_option("search_combined_filters", "or")
 
 
+def test_it_listens_on_loopback_only(fresh):
+    assert fresh._server.server_address[0] == "127.0.0.1"
+    assert fresh.base_url.startswith("http://127.0.0.1:") and fresh.admin_url.startswith("http://127.0.0.1:")
+
+
 def test_stop_is_clean_and_frees_the_port(fresh, fresh_api):
     fresh_api.get("/Users/Me")  # leave a keep-alive connection open
     port = fresh.port

@@ -8,6 +8,7 @@ import orjson
 import psutil
 
 from insightly_connector.harness import Harness
+from insightly_connector.harness.custom_fields import DEFINITIONS, FIELD_TYPES
 from insightly_connector.harness.dataset import Dataset
 from insightly_connector.harness.table import load_table
 
@@ -55,6 +56,11 @@ def test_notes_hang_off_their_parents_and_are_listed_under_them(api):
     expected = [n["NOTE_ID"] for n in notes if (n["LINKS"][0]["LINK_OBJECT_NAME"], n["LINKS"][0]["LINK_OBJECT_ID"])
                 == (kind, parent_id)]
     assert [n["NOTE_ID"] for n in listed] == expected
+
+
+def test_custom_fields_cover_every_field_type():
+    assert {field.type for fields in DEFINITIONS.values() for field in fields} == set(FIELD_TYPES)
+    assert {field.type for field in DEFINITIONS["Contacts"]} == set(FIELD_TYPES)
 
 
 def test_tags_custom_objects_and_unique_emails(api):
