@@ -138,13 +138,20 @@ class Collection:
             self._cache.popitem(last=False)
         return selection
 
-    def updated_after(self, instant: int, inclusive: bool, field: str) -> array | None:
-        """Base positions with `field` (a date) after `instant` (at or after when inclusive)."""
+    def updated_after(self, instant: int, inclusive: bool, field: str) -> array:
+        """Base positions with `field` (a date) after `instant` (at or after when inclusive), ascending.
+        Cached: a client pages through the same search many times, and base records never change."""
         if self.factory is None:
             return array("q")
-        order, values = self.index(("by_time", field), lambda: self._time_index(field))
-        cut = (bisect_left if inclusive else bisect_right)(values, instant - self.factory.origin)
-        return array("q", sorted(order[cut:]))
+        key = ("after", field, instant, inclusive)
+        if key not in self._cache:
+            order, values = self.index(("by_time", field), lambda: self._time_index(field))
+            cut = (bisect_left if inclusive else bisect_right)(values, instant - self.factory.origin)
+            self._cache[key] = array("q", sorted(order[cut:]))
+            if len(self._cache) > CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        self._cache.move_to_end(key)
+        return self._cache[key]
 
     def _time_index(self, field: str) -> tuple[array, array]:
         """Base positions in date order, with their dates (seconds since the factory's origin)."""
