@@ -27,10 +27,25 @@ class Selection:
         return len(self.positions) - len(self.excluded) + len(self.extras)
 
     def base_positions(self, skip: int, top: int) -> Sequence[int] | None:
-        """The page as base positions when it holds nothing else (the common, fast case), else None."""
+        """The page as a slice of base positions when no touched or overlay record falls inside it (the
+        common, fast case: changes are sparse), else None."""
+        if top <= 0 or skip >= len(self):
+            return ()
         if not self.excluded and not self.extras:
-            return self.positions[skip:skip + top] if top > 0 else ()
-        return None
+            return self.positions[skip:skip + top]
+        if not self.positions:
+            return None
+        start_id = self._id_at(skip)
+        start = bisect_left(self.positions, bisect_left(self.base_ids, start_id))
+        candidate = self.positions[start:start + top]
+        if not candidate or self.base_ids[candidate[0]] != start_id or len(candidate) < min(top, len(self) - skip):
+            return None
+        first, last = candidate[0], candidate[-1]
+        if bisect_right(self.excluded, last) > bisect_left(self.excluded, first):
+            return None
+        if bisect_right(self.extras, self.base_ids[last]) > bisect_left(self.extras, self.base_ids[first]):
+            return None
+        return candidate
 
     def page(self, skip: int, top: int) -> list[tuple[int, object]]:
         """[(BASE, base index) | (OVERLAY, key)] for the records at offsets skip .. skip+top-1."""
