@@ -24,6 +24,11 @@ def write_credential(directory: Path, base_url: str, api_key: str) -> Path:
     return path
 
 
+def shipped_rate_limit() -> dict:
+    """The shipped `http.rate_limit` block, to explain a figure with the pacing actually in force."""
+    return yaml.safe_load((REPO_ROOT / "connector.yaml").read_text(encoding="utf-8"))["http"]["rate_limit"]
+
+
 def write_unthrottled_spec(directory: Path) -> Path:
     """A copy of connector.yaml paced at the meta-schema's maximum; schemas/ is linked beside it."""
     document = yaml.safe_load((REPO_ROOT / "connector.yaml").read_text(encoding="utf-8"))

@@ -69,6 +69,13 @@ def run() -> Section:
             section.add(Figure(f"k = {changed:,}: search pages", [len(pages)], "", 0, f"<= {allowed}",
                                len(pages) <= allowed))
             section.add(Figure(f"k = {changed:,}: requests in all (pages + overhead)", [len(log)], "", 0))
+    if any(figure.met is False for figure in section.figures):
+        section.notes.append(
+            "Missed by one request where k is a multiple of 500: each page after the first starts at the last record "
+            "of the one before (the one-record overlap that makes paging safe against deletions), so it brings 499 "
+            "new records and k records take 1 + ceil((k - 500) / 499) pages. Closing it without losing that safety "
+            "needs another way to detect a deletion before the position (the API offers none: a total that stayed "
+            "the same can hide a deletion plus an insertion); otherwise the target is ceil((k - 1) / 499).")
     listed = ", ".join(f"`{path}` x {count}" for path, count in sorted(overhead_paths.items())) or "none"
     section.notes.append(f"Fixed overhead (requests other than the search pages, over all {len(CHANGES)} runs): "
                          f"{listed}.")

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-CONNECTOR = [sys.executable, "-m", "insightly_connector"]
 _POLL_SECONDS = 0.02
 
 
@@ -35,17 +34,20 @@ class Measured:
         return " | ".join(text[-lines:])
 
 
-def run_connector(args: list[str], workdir: Path, *, label: str, timeout: float) -> Measured:
+def run_connector(args: list[str], workdir: Path, *, label: str, timeout: float,
+                  profile_to: Path | None = None) -> Measured:
     """Run `insightly-connector ARGS`; stdout and stderr go to files in `workdir`.
 
+    With `profile_to`, the run is under cProfile (its figures are then not the connector's alone).
     A run still going after `timeout` seconds is killed (and reported as exit code -9)."""
     stdout_path = workdir / f"{label}.stdout"
     stderr_path = workdir / f"{label}.stderr"
     with open(stdout_path, "wb") as stdout, open(stderr_path, "wb") as stderr:
         started_at = time.monotonic()
         started = time.perf_counter()
-        process = subprocess.Popen([*CONNECTOR, *args], stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL,
-                                   cwd=workdir)
+        profiler = ["-m", "cProfile", "-o", str(profile_to)] if profile_to else []
+        command = [sys.executable, *profiler, "-m", "insightly_connector", *args]
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=workdir)
         deadline = started + timeout
         try:
             status, usage = _wait(process.pid, deadline)

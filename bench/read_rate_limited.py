@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from connector_files import write_credential
+from connector_files import shipped_rate_limit, write_credential
 from figures import Figure, Section
 from harness_process import HarnessProcess
 from measured_run import require, run_connector
@@ -34,7 +34,7 @@ def run(runs: int = RUNS) -> Section:
         f"Harness: {CONTACTS:,} contacts, {RATE_LIMIT} requests a second, {LATENCY_MS} ms latency. "
         f"`read --resources contacts --format jsonl --output DIR`, shipped `connector.yaml`. "
         f"Ceiling: {RATE_LIMIT} x {PAGE_SIZE} = {CEILING:,} records a second.")
-    rates, fractions, sustained, throttled, requests, cpu, lead_in, lead_out = [], [], [], [], [], [], [], []
+    rates, fractions, after_start, throttled, requests, cpu, lead_in = [], [], [], [], [], [], []
     with tempfile.TemporaryDirectory(prefix="bench-read-") as scratch, \
             HarnessProcess(contacts=CONTACTS, rate_limit_per_second=RATE_LIMIT, latency_ms=LATENCY_MS,
                            plan="enterprise") as harness:
@@ -51,31 +51,54 @@ def run(runs: int = RUNS) -> Section:
             require(records == CONTACTS, f"the read wrote {records} records, expected {CONTACTS}")
             shutil.rmtree(output)
             log = harness.requests()
-            accepted = [entry["at"] for entry in log if entry["status"] != 429]
+            first_request = min(entry["at"] for entry in log)
             rates.append(records / measured.wall_seconds)
             fractions.append(100 * rates[-1] / CEILING)
-            span = max(accepted) - min(accepted)
-            sustained.append(100 * (len(accepted) - 1) / span / RATE_LIMIT if span > 0 else 0.0)
+            after_start.append(100 * records / (measured.ended_at - first_request) / CEILING)
             throttled.append(sum(1 for entry in log if entry["status"] == 429))
             requests.append(len(log))
             cpu.append(measured.cpu_seconds)
-            lead_in.append(min(accepted) - measured.started_at)
-            lead_out.append(measured.ended_at - max(accepted))
+            lead_in.append(first_request - measured.started_at)
     section.add(Figure("records a second (end to end)", rates, "rec/s", 0))
     section.add(Figure("fraction of the ceiling (end to end)", fractions, "%", 1, f">= {TARGET_PERCENT:g}%",
                        statistics.median(fractions) >= TARGET_PERCENT))
-    section.add(Figure("request rate, first to last request, of the 10/s limit", sustained, "%", 1))
+    section.add(Figure("fraction of the ceiling, first request to exit (start-up left out)", after_start, "%", 1))
     section.add(Figure("429s received", throttled, "", 0, "0 in every run", max(throttled) == 0))
     section.add(Figure("requests per run", requests, "", 0))
     section.add(Figure("process start to first request", lead_in, "s", 2))
-    section.add(Figure("last request to process exit", lead_out, "s", 2))
     section.add(Figure("connector CPU seconds per run", cpu, "s", 2))
-    pages = -(-(CONTACTS - 1) // (PAGE_SIZE - 1))
-    section.notes.append(
-        f"Pages overlap by one record (the churn-safe anchor), so {CONTACTS:,} records take {pages} pages, not "
-        f"{CONTACTS // PAGE_SIZE}: at exactly 10 requests a second and with no start-up time the figure would be "
-        f"{100 * CONTACTS / (pages / RATE_LIMIT) / CEILING:.1f}%.")
+    margin = shipped_rate_limit().get("safety_margin_seconds", 0)
+    section.notes.append(_gap_note(statistics.median(lead_in), statistics.median(rates), margin))
+    miss = _miss_note(statistics.median(fractions), throttled, margin)
+    if miss:
+        section.notes.append(miss)
     return section
+
+
+def _gap_note(lead_in: float, rate: float, margin: float) -> str:
+    """What each known cost takes from 100% of the ceiling, in this run's terms."""
+    pages = -(-(CONTACTS - 1) // (PAGE_SIZE - 1))
+    return (f"Where the gap to 100% comes from: pages overlap by one record (the churn-safe anchor), so "
+            f"{CONTACTS:,} records take {pages} pages, not {CONTACTS // PAGE_SIZE} "
+            f"({100 - 100 * CONTACTS / pages / PAGE_SIZE:.1f}%); the limiter sends at most {RATE_LIMIT} requests "
+            f"per {1 + margin:g} s (its safety margin: {100 - 100 / (1 + margin):.1f}%); start-up before the first "
+            f"request takes {lead_in:.2f} s (median, {100 * lead_in * rate / CONTACTS:.1f}% of the run); each 429 "
+            f"pauses every sender for its Retry-After, 1 s here ({100 * rate / CONTACTS:.1f}% of the run).")
+
+
+def _miss_note(median: float, throttled: list[int], margin: float) -> str | None:
+    misses, remedies = [], []
+    if median < TARGET_PERCENT:
+        misses.append(f"the rate by {TARGET_PERCENT - median:.1f} points")
+        remedies.append("reach the first request sooner (fewer imports and less validation at start-up)")
+    if max(throttled):
+        misses.append(f"zero 429s in {sum(1 for count in throttled if count)} of {len(throttled)} runs")
+        remedies.append(f"429s come when scheduling jitter on the shared machine squeezes {RATE_LIMIT + 1} arrivals "
+                        f"into one second despite the {1000 * margin:.0f} ms margin: a limiter that widens its "
+                        f"margin after a 429 would stop the repeats")
+    if not misses:
+        return None
+    return f"Missed: {' and '.join(misses)}. To close: {'; '.join(remedies)}."
 
 
 def main() -> int:

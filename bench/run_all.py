@@ -40,12 +40,14 @@ def main() -> int:
     for title, benchmark in BENCHMARKS:
         print(f"{title} ...", flush=True)
         began = time.perf_counter()
+        load_before = os.getloadavg()[0]
         try:
             section = benchmark()
         except Exception:
             failures += 1
             section = Section(title, "**The benchmark failed:**\n\n```\n" + traceback.format_exc().strip() + "\n```")
-        section.notes.append(f"Benchmark time: {time.perf_counter() - began:.0f} s.")
+        section.notes.append(f"Benchmark time: {time.perf_counter() - began:.0f} s; machine load average (1 min) "
+                             f"{load_before:.2f} before and {os.getloadavg()[0]:.2f} after (2 cores).")
         sections.append(section)
     total = time.perf_counter() - started
     RESULTS.write_text(_document(sections, total), encoding="utf-8")

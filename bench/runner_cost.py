@@ -6,6 +6,7 @@ are the connector process's own (rusage of that child), whatever the harness spe
 
 from __future__ import annotations
 
+import pstats
 import shutil
 import statistics
 import sys
@@ -27,6 +28,7 @@ TARGET_RECORDS_PER_CPU_SECOND = 20_000
 TARGET_PEAK_RSS_MB = 100
 TARGET_FLAT_PERCENT = 10
 RUN_TIMEOUT_SECONDS = 900
+PROFILE_TOP = 6
 
 
 def run(runs: int = RUNS, runs_large: int = RUNS_LARGE) -> Section:
@@ -43,6 +45,7 @@ def run(runs: int = RUNS, runs_large: int = RUNS_LARGE) -> Section:
         by_format = _read_formats(workdir, spec, CONTACTS, FORMATS, runs)
         small = _read_formats(workdir, spec, FLAT_SMALL, ("jsonl",), runs)["jsonl"]
         large = _read_formats(workdir, spec, FLAT_LARGE, ("jsonl",), runs_large)["jsonl"]
+        hot_spots = _profile(workdir, spec)
     for format_name, measured in by_format.items():
         per_cpu = [CONTACTS / m.cpu_seconds for m in measured]
         judged = format_name == "jsonl"
@@ -70,7 +73,36 @@ def run(runs: int = RUNS, runs_large: int = RUNS_LARGE) -> Section:
     section.add(Figure(f"jsonl {FLAT_LARGE // 1_000_000}M: records per CPU-second",
                        [FLAT_LARGE / m.cpu_seconds for m in large], "rec/s", 0))
     section.add(Figure(f"jsonl {FLAT_LARGE // 1_000_000}M: wall seconds", [m.wall_seconds for m in large], "s", 1))
+    section.notes.append(hot_spots)
     return section
+
+
+def _profile(workdir: Path, spec: Path) -> str:
+    """Where the CPU of one jsonl read goes: the top functions by own time, from cProfile."""
+    profile = workdir / "read.prof"
+    with HarnessProcess(contacts=CONTACTS, rate_limit_per_second=None, plan="enterprise") as harness:
+        credential = write_credential(workdir, harness.base_url, harness.api_key)
+        output = workdir / "out-profiled"
+        measured = run_connector(["read", "--config", str(spec), "--credential", str(credential), "--resources",
+                                  "contacts", "--output", str(output), "--quiet"],
+                                 workdir, label="read-profiled", timeout=RUN_TIMEOUT_SECONDS, profile_to=profile)
+        require(measured.exit_code == 0, "the profiled read failed", measured)
+        shutil.rmtree(output)
+    stats = pstats.Stats(str(profile)).stats
+    total = sum(entry[2] for entry in stats.values())
+    waiting = sum(entry[2] for (_, _, name), entry in stats.items() if "acquire" in name or "wait" in name)
+    top = sorted(((entry[2], _label(func)) for func, entry in stats.items()
+                  if "acquire" not in func[2] and "wait" not in func[2]), reverse=True)[:PROFILE_TOP]
+    listed = "; ".join(f"{label} {100 * seconds / (total - waiting):.0f}%" for seconds, label in top)
+    return (f"Profile of one {CONTACTS // 1000}k jsonl read (cProfile, main thread only: the page fetches run on "
+            f"worker threads and are not in it; shares of the main thread's busy time): {listed}.")
+
+
+def _label(func: tuple[str, int, str]) -> str:
+    filename, line, name = func
+    if filename == "~":
+        return f"`{name.strip('<>').replace('built-in method ', '').replace('method ', '')}`"
+    return f"`{Path(filename).name}:{line} {name}`"
 
 
 def _read_formats(workdir: Path, spec: Path, contacts: int, formats: tuple[str, ...],
