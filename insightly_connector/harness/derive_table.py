@@ -97,7 +97,8 @@ def _collection(name: str, paths: dict, swagger: dict) -> dict:
         "title": item.get("title", name),
         "primary_key": fields[0]["name"] if fields else None,
         "fields": fields,
-        "required": [f for f in required if f not in read_only],
+        "required": [f for f in required if f not in read_only],  # on create
+        "schema_required": item.get("required", []),  # always set in answers (read-only ones included)
         "operations": operations,
         "subresources": _subresources(base, paths),
     }

@@ -421,9 +421,12 @@ class RecordFactory:
         target = self._reference_target(field)
         if target is not None:
             ids = self.context.ids_of(target)
-            optional = name not in self.spec.required and name not in ("OWNER_USER_ID", "CREATED_USER_ID")
+            optional = not self._always_set(name) and name not in ("OWNER_USER_ID", "CREATED_USER_ID")
             return None if not ids or (optional and rng.random() < NULL_SHARE / 256) else rng.choice(ids)
-        return synthesize(self.spec.name, field, rng, row)
+        return synthesize(self.spec.name, field, rng, row, required=self._always_set(name))
+
+    def _always_set(self, name: str) -> bool:
+        return name in self.spec.required or name in self.spec.schema_required
 
     def _pipeline(self, rng: random.Random, row: dict) -> dict:
         if "pipeline" not in row:
@@ -447,7 +450,7 @@ class RecordFactory:
         target = self._reference_target(field)
         linked_field = LINKED.get(spec.name, (None,))[0]
         if target is not None and (len(self.context.ids_of(target)) > SMALL_LIST or name == linked_field):
-            optional = name not in spec.required
+            optional = not self._always_set(name)
             return RefSlot(name, self._name("R"), self.context.ids_of(target), self.bits, optional)
         return None
 

@@ -36,9 +36,10 @@ class CollectionSpec:
     title: str
     primary_key: str
     fields: tuple[FieldSpec, ...]
-    required: tuple[str, ...]
+    required: tuple[str, ...]  # on create
     operations: dict
     subresources: dict = field(default_factory=dict)
+    schema_required: tuple[str, ...] = ()  # always set in answers, read-only fields included
 
     @cached_property
     def field_map(self) -> dict[str, FieldSpec]:
@@ -60,7 +61,7 @@ class CollectionSpec:
     def renamed(self, name: str, title: str) -> CollectionSpec:
         """This shape under another name: each custom object is the `/{objectName}` template."""
         return CollectionSpec(name, "/" + name, title, self.primary_key, self.fields, self.required,
-                              self.operations, self.subresources)
+                              self.operations, self.subresources, self.schema_required)
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,8 @@ def build_table(raw: dict) -> Table:
     collections = {
         name: CollectionSpec(name=name, path=c["path"], title=c["title"], primary_key=c["primary_key"],
                              fields=tuple(_field(f) for f in c["fields"]), required=tuple(c["required"]),
-                             operations=c["operations"], subresources=c["subresources"])
+                             operations=c["operations"], subresources=c["subresources"],
+                             schema_required=tuple(c["schema_required"]))
         for name, c in raw["collections"].items()
     }
     definitions = {name: tuple(_field(f) for f in fields) for name, fields in raw["definitions"].items()}

@@ -47,19 +47,20 @@ DATE_ONLY = {"DATE_OF_BIRTH", "DUE_DATE", "FORECAST_CLOSE_DATE", "ACTUAL_CLOSE_D
              "COMPLETED_DATE", "START_DATE", "SERVICE_DATE", "QUOTATION_EXPIRATION_DATE", "OCCASION_DATE"}
 
 
-def synthesize(collection: str, spec: FieldSpec, rng: random.Random, row: dict) -> object:
+def synthesize(collection: str, spec: FieldSpec, rng: random.Random, row: dict, required: bool = False) -> object:
     """One value for `spec` (or None for an empty optional field). `row` carries choices shared by the
-    fields of one record variant, so that a city, its postcode and its country agree."""
+    fields of one record variant, so that a city, its postcode and its country agree, and an event ends
+    after it starts."""
     if spec.type == "boolean":
         return rng.random() < 0.2
-    if rng.random() < NULL_SHARE and spec.name not in _NEVER_NULL:
+    if rng.random() < NULL_SHARE and not required and spec.name not in _NEVER_NULL:
         return None
     if spec.type == "integer":
         return _integer(spec.name, rng)
     if spec.type == "number":
         return round(rng.uniform(10, 50_000), 2)
     if spec.type == "string":
-        value = _datetime(spec.name, rng) if spec.is_datetime else _text(collection, spec.name, rng, row)
+        value = _datetime(spec.name, rng, row) if spec.is_datetime else _text(collection, spec.name, rng, row)
         return value[: spec.max_length] if spec.max_length and value else value
     return None
 
@@ -80,13 +81,17 @@ def _integer(name: str, rng: random.Random) -> int:
     return rng.randint(1, 500)
 
 
-def _datetime(name: str, rng: random.Random) -> str:
+def _datetime(name: str, rng: random.Random, row: dict) -> str:
     """Date-only fields (a birthday, a due date) come back as midnight (api-notes §4.1, INFERRED)."""
+    if name.startswith("END_") and "start" in row:
+        return format_record_date(row["start"] + 1800 * rng.randint(1, 6))
     if name == "DATE_OF_BIRTH":
         start, span = datetime(1950, 1, 1, tzinfo=timezone.utc), timedelta(days=365 * 55)
     else:
         start, span = WINDOW_START, WINDOW_END - WINDOW_START
-    moment = (start + span * rng.random()).timestamp()
+    moment = int((start + span * rng.random()).timestamp())
+    if name.startswith("START_"):
+        row["start"] = moment
     return format_record_date(moment - moment % 86400 if name in DATE_ONLY else moment)
 
 

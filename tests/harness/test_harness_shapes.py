@@ -99,10 +99,13 @@ def test_every_generated_record_validates_against_its_swagger_shape(api):
         params = {"brief": "false"} if "brief" in _query_params(swagger_path) else {}
         records = api.all(url, **params) if "top" in _query_params(swagger_path) else api.get(url).json()
         assert records, url
+        required = _required(swagger_path)
         for record in records:
             validator.validate(record)
             missing = [p for p in properties if p not in record]
             assert not missing, (url, missing)  # full answers carry every field, null when empty
+            empty = [name for name in required if record.get(name) in (None, "")]
+            assert not empty, (url, empty)  # generated records could be written back as they are
             checked += 1
     assert checked > 300
 
@@ -150,6 +153,14 @@ def test_records_created_over_http_validate(fresh_api):
     assert all(p in created for p in properties)
     custom_schema, _ = item_schema("/{objectName}")
     check(fresh_api.post("/Fruit__c", {"RECORD_NAME": "Quince"}).json(), custom_schema)
+
+
+def _required(swagger_path: str) -> list[str]:
+    node = swagger()["paths"][swagger_path]["get"]["responses"]["200"]["schema"]
+    item = node.get("items", node)
+    if "$ref" in item:
+        item = swagger()["definitions"][item["$ref"].rsplit("/", 1)[1]]
+    return item.get("required", [])
 
 
 def _query_params(swagger_path: str) -> list[str]:
