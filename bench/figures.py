@@ -44,6 +44,7 @@ class Section:
     setup: str
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    headline: str = ""  # one sentence for the summary at the top of the results (and the README)
 
     def add(self, figure: Figure) -> Figure:
         self.figures.append(figure)

@@ -1,7 +1,8 @@
 """Run one connector command as a child process and measure what it alone cost.
 
 `os.wait4` hands back the rusage of exactly that child: its CPU seconds (user + system, all threads)
-and its peak resident set size, with no sampling error and nothing of the harness or of this script."""
+and its peak resident set size, with no sampling error and nothing of the harness or of this script.
+While it runs, its resident set size is also sampled (from /proc) to show how memory moves over time."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 _POLL_SECONDS = 0.02
+_RSS_SAMPLE_SECONDS = 0.5
+_PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Measured:
     peak_rss_mb: float
     started_at: float  # time.monotonic(): the same system-wide clock as the harness's request log
     ended_at: float
+    rss_samples_mb: tuple[float, ...]  # resident set size every half second while it ran
     stdout_path: Path
     stderr_path: Path
 
@@ -50,7 +54,7 @@ def run_connector(args: list[str], workdir: Path, *, label: str, timeout: float,
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=workdir)
         deadline = started + timeout
         try:
-            status, usage = _wait(process.pid, deadline)
+            status, usage, samples = _wait(process.pid, deadline)
         except BaseException:
             _kill(process)
             raise
@@ -64,22 +68,37 @@ def run_connector(args: list[str], workdir: Path, *, label: str, timeout: float,
         peak_rss_mb=usage.ru_maxrss / 1024,  # kilobytes on Linux
         started_at=started_at,
         ended_at=ended_at,
+        rss_samples_mb=tuple(samples),
         stdout_path=stdout_path,
         stderr_path=stderr_path,
     )
 
 
-def _wait(pid: int, deadline: float) -> tuple[int, os.struct_rusage]:
-    """Reap the child with its rusage; kill it once the deadline passes."""
+def _wait(pid: int, deadline: float) -> tuple[int, os.struct_rusage, list[float]]:
+    """Reap the child with its rusage, sampling its RSS meanwhile; kill it once the deadline passes."""
+    samples: list[float] = []
+    next_sample = time.perf_counter()
     while True:
         reaped, status, usage = os.wait4(pid, os.WNOHANG)
         if reaped == pid:
-            return status, usage
-        if time.perf_counter() > deadline:
+            return status, usage, samples
+        now = time.perf_counter()
+        if now > deadline:
             os.kill(pid, signal.SIGKILL)
             _, status, usage = os.wait4(pid, 0)
-            return status, usage
+            return status, usage, samples
+        if now >= next_sample:
+            samples.append(_resident_mb(pid))
+            next_sample = now + _RSS_SAMPLE_SECONDS
         time.sleep(_POLL_SECONDS)
+
+
+def _resident_mb(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * _PAGE_MB
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _kill(process: subprocess.Popen) -> None:

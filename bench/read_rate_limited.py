@@ -67,6 +67,10 @@ def run(runs: int = RUNS) -> Section:
     section.add(Figure("requests per run", requests, "", 0))
     section.add(Figure("process start to first request", lead_in, "s", 2))
     section.add(Figure("connector CPU seconds per run", cpu, "s", 2))
+    section.headline = (f"Rate-limited read: {statistics.median(rates):,.0f} records a second end to end, "
+                        f"{statistics.median(fractions):.1f}% of the {CEILING:,}/s ceiling "
+                        f"({statistics.median(after_start):.1f}% after start-up), {max(throttled)} 429s at most "
+                        f"per run.")
     margin = shipped_rate_limit().get("safety_margin_seconds", 0)
     section.notes.append(_gap_note(statistics.median(lead_in), statistics.median(rates), margin))
     miss = _miss_note(statistics.median(fractions), throttled, margin)

@@ -59,7 +59,8 @@ def _document(sections: list[Section], total_seconds: float) -> str:
     lines = ["# Benchmark results", "",
              "Written by `make bench` (`bench/run_all.py`); see `bench/*.py` for how each figure is measured. "
              "Figures are the median of the runs shown, with min and max: the machine is shared and noisy.", "",
-             *_machine(), f"- total time: {total_seconds / 60:.1f} min", "", "## Targets", "",
+             *_machine(), f"- total time: {total_seconds / 60:.1f} min", "", "## Headline", "",
+             *(f"- {section.headline}" for section in sections if section.headline), "", "## Targets", "",
              "| benchmark | figure | median | target | verdict |", "| --- | --- | --- | --- | --- |"]
     for section in sections:
         for figure in section.figures:

@@ -64,6 +64,9 @@ def run(runs: int = RUNS) -> Section:
         section.add(Figure(f"{mode}: process start to first request",
                            [min(entry["at"] for entry in log) - m.started_at for m, log in runs_of_mode], "s", 2))
         section.add(Figure(f"{mode}: connector CPU seconds", [m.cpu_seconds for m, _ in runs_of_mode], "s", 2))
+    create_rates, update_rates = ([RECORDS / m.wall_seconds for m, _ in results[mode]] for mode in results)
+    section.headline = (f"Rate-limited write: {statistics.median(create_rates):.2f} creates and "
+                        f"{statistics.median(update_rates):.2f} updates a second, of a ceiling of {RATE_LIMIT}.")
     throttled_runs = sum(1 for runs_of_mode in results.values() for _, log in runs_of_mode
                          if any(entry["status"] == 429 for entry in log))
     if throttled_runs:
