@@ -8,8 +8,6 @@ import sys
 import threading
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.harness import Harness
-from insightly_connector.harness.dataset import GENERATED
 from insightly_connector.harness.plans import DAILY_QUOTAS
 
 
@@ -56,6 +54,8 @@ def _non_negative(text: str) -> int:
 
 
 def _sizes(values: list[str]) -> dict[str, int]:
+    from insightly_connector.harness.dataset import GENERATED  # the data generator loads only when serving
+
     sizes = {}
     for value in values:
         name, sep, count = value.partition("=")
@@ -66,6 +66,8 @@ def _sizes(values: list[str]) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from insightly_connector.harness import Harness  # keeps the emulator out of every other verb's start-up
+
     harness = Harness(pod=args.pod, seed=args.seed, plan=args.plan, contacts=args.contacts, sizes=_sizes(args.size),
                       rate_limit_per_second=args.rate_limit or None, latency_ms=args.latency_ms,
                       jitter_ms=args.jitter_ms, search_inclusive=args.search_inclusive, api_key=args.api_key,
