@@ -58,7 +58,8 @@ def main() -> int:
 def _document(sections: list[Section], total_seconds: float) -> str:
     lines = ["# Benchmark results", "",
              "Written by `make bench` (`bench/run_all.py`); see `bench/*.py` for how each figure is measured. "
-             "Figures are the median of the runs shown, with min and max: the machine is shared and noisy.", "",
+             "Figures are the median of the runs shown, with min and max: the machine is shared and noisy. "
+             "Each benchmark also runs alone, e.g. `.venv/bin/python bench/read_rate_limited.py [runs]`.", "",
              *_machine(), f"- total time: {total_seconds / 60:.1f} min", "", "## Headline", "",
              *(f"- {section.headline}" for section in sections if section.headline), "", "## Targets", "",
              "| benchmark | figure | median | target | verdict |", "| --- | --- | --- | --- | --- |"]

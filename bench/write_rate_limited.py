@@ -61,7 +61,7 @@ def run(runs: int = RUNS) -> Section:
                            f">= {TARGET_PERCENT:g}%", statistics.median(fractions) >= TARGET_PERCENT))
         section.add(Figure(f"{mode}: 429s received", throttled, "", 0, "0 in every run", max(throttled) == 0))
         section.add(Figure(f"{mode}: requests besides the writes", overhead, "", 0))
-        section.add(Figure(f"{mode}: process start to first request",
+        section.add(Figure(f"{mode}: process start to first request's arrival",
                            [min(entry["at"] for entry in log) - m.started_at for m, log in runs_of_mode], "s", 2))
         section.add(Figure(f"{mode}: connector CPU seconds", [m.cpu_seconds for m, _ in runs_of_mode], "s", 2))
     create_rates, update_rates = ([RECORDS / m.wall_seconds for m, _ in results[mode]] for mode in results)
