@@ -211,7 +211,7 @@ class Client:
             ceiling = float(self._retry.get("max_backoff_seconds", 30))
             wait = min(ceiling, initial * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
         if response is not None and self._is_rate_limit(self._rule(response.status_code)):
-            self.limiter.pause(wait)
+            self.limiter.throttled(wait)
         time.sleep(wait)
 
     def _api_message(self, response: requests.Response) -> str:

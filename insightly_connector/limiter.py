@@ -2,8 +2,10 @@
 
 It paces proactively, so that 429s are rare rather than routine: no more than `requests_per_second`
 sends in any window of one second plus a safety margin (which absorbs scheduling jitter between our
-send and the server's arrival), and no more than `max_in_flight` requests outstanding. A 429 pauses
-every sender, not just the one that received it."""
+send and the server's arrival), and no more than `max_in_flight` requests outstanding. The margin
+starts small, because every millisecond of it is throughput lost, and widens each time a 429 shows
+that the server saw our requests closer together than we sent them. A 429 pauses every sender, not
+just the one that received it."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import time
 from collections import deque
 
 _WINDOW_SECONDS = 1.0
+_MARGIN_STEP_SECONDS = 0.02  # widening per 429 received
+_MAX_MARGIN_SECONDS = 0.1
 
 
 class RateLimiter:
@@ -21,7 +25,8 @@ class RateLimiter:
         if requests_per_second <= 0 or max_in_flight <= 0:
             raise ValueError("requests_per_second and max_in_flight must be positive")
         self.capacity = max(1, int(requests_per_second))
-        self.window = _WINDOW_SECONDS * self.capacity / requests_per_second + safety_margin_seconds
+        self._base_window = _WINDOW_SECONDS * self.capacity / requests_per_second
+        self.margin = safety_margin_seconds
         self.max_in_flight = max_in_flight
         self._sent: deque[float] = deque()
         self._in_flight = 0
@@ -50,10 +55,15 @@ class RateLimiter:
             self._in_flight -= 1
             self._cond.notify_all()
 
-    def pause(self, seconds: float) -> None:
-        """Hold every sender back, e.g. for a 429's Retry-After."""
+    @property
+    def window(self) -> float:
+        return self._base_window + self.margin
+
+    def throttled(self, pause_seconds: float) -> None:
+        """A 429: hold every sender back for `pause_seconds` and keep requests further apart from now on."""
         with self._cond:
-            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+            self.margin = max(self.margin, min(_MAX_MARGIN_SECONDS, self.margin + _MARGIN_STEP_SECONDS))
+            self._paused_until = max(self._paused_until, time.monotonic() + pause_seconds)
             self._cond.notify_all()
 
 

@@ -120,3 +120,17 @@ def test_paced_client_gets_through_a_strict_harness_limit(spec):
                 client.request("GET", "/Contacts", params={"top": 1})
         statuses = [e.status for e in harness.requests()]
     assert statuses.count(200) == 25
+
+
+def test_a_429_widens_the_limiters_margin_and_pauses_every_sender():
+    limiter = RateLimiter(requests_per_second=10, max_in_flight=2, safety_margin_seconds=0.005)
+    before = limiter.window
+    limiter.throttled(0.2)
+    started = time.monotonic()
+    limiter.acquire()
+    limiter.release()
+    assert time.monotonic() - started >= 0.19
+    assert limiter.window > before
+    for _ in range(20):
+        limiter.throttled(0.0)
+    assert limiter.window <= before + 0.1
