@@ -60,7 +60,7 @@ def run(runs: int = RUNS) -> Section:
             cpu.append(measured.cpu_seconds)
             lead_in.append(first_request - measured.started_at)
     section.add(Figure("records a second (end to end)", rates, "rec/s", 0))
-    section.add(Figure("fraction of the ceiling (end to end)", fractions, "%", 1, f">= {TARGET_PERCENT:g}%",
+    section.add(Figure("fraction of the ceiling (end to end)", fractions, "%", 2, f">= {TARGET_PERCENT:g}%",
                        statistics.median(fractions) >= TARGET_PERCENT))
     section.add(Figure("fraction of the ceiling, first request to exit (start-up left out)", after_start, "%", 1))
     section.add(Figure("429s received", throttled, "", 0, "0 in every run", max(throttled) == 0))
@@ -68,7 +68,7 @@ def run(runs: int = RUNS) -> Section:
     section.add(Figure("process start to first request's arrival (its latency included)", lead_in, "s", 2))
     section.add(Figure("connector CPU seconds per run", cpu, "s", 2))
     section.headline = (f"Rate-limited read: {statistics.median(rates):,.0f} records a second end to end, "
-                        f"{statistics.median(fractions):.1f}% of the {CEILING:,}/s ceiling "
+                        f"{statistics.median(fractions):.2f}% of the {CEILING:,}/s ceiling "
                         f"({statistics.median(after_start):.1f}% after start-up), "
                         f"{'no 429s' if not max(throttled) else f'up to {max(throttled)} 429s in a run'}.")
     margin = shipped_rate_limit().get("safety_margin_seconds", 0)
@@ -93,7 +93,7 @@ def _gap_note(lead_in: float, rate: float, margin: float) -> str:
 def _miss_note(median: float, throttled: list[int], margin: float) -> str | None:
     misses, remedies = [], []
     if median < TARGET_PERCENT:
-        misses.append(f"the rate by {TARGET_PERCENT - median:.1f} points")
+        misses.append(f"the rate by {TARGET_PERCENT - median:.2f} points")
         remedies.append("reach the first request sooner: most of the start-up is importing (requests, jsonschema, "
                         "every verb's module) and validating connector.yaml against its meta-schema; a smaller "
                         "limiter margin would also help, at a higher risk of 429s")

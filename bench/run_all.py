@@ -62,11 +62,12 @@ def _document(sections: list[Section], total_seconds: float) -> str:
              "Each benchmark also runs alone, e.g. `.venv/bin/python bench/read_rate_limited.py [runs]`.", "",
              *_machine(), f"- total time: {total_seconds / 60:.1f} min", "", "## Headline", "",
              *(f"- {section.headline}" for section in sections if section.headline), "", "## Targets", "",
-             "| benchmark | figure | median | target | verdict |", "| --- | --- | --- | --- | --- |"]
+             "| benchmark | figure | median (min to max) | target | verdict |", "| --- | --- | --- | --- | --- |"]
     for section in sections:
         for figure in section.figures:
             if figure.met is not None:
-                lines.append(f"| {section.title} | {figure.name} | {figure.row()[1]} | {figure.target} "
+                median, low, high = figure.row()[1:4]
+                lines.append(f"| {section.title} | {figure.name} | {median} ({low} to {high}) | {figure.target} "
                              f"| {figure.verdict} |")
     lines.append("")
     return "\n".join(lines) + "\n" + "\n".join(section.markdown() for section in sections)

@@ -57,7 +57,7 @@ def run(runs: int = RUNS) -> Section:
         throttled = [sum(1 for entry in log if entry["status"] == 429) for _, log in runs_of_mode]
         overhead = [sum(1 for entry in log if entry["method"] != _WRITE_METHODS[mode]) for _, log in runs_of_mode]
         section.add(Figure(f"{mode}: writes a second (end to end)", rates, "/s", 2))
-        section.add(Figure(f"{mode}: fraction of the ceiling (end to end)", fractions, "%", 1,
+        section.add(Figure(f"{mode}: fraction of the ceiling (end to end)", fractions, "%", 2,
                            f">= {TARGET_PERCENT:g}%", statistics.median(fractions) >= TARGET_PERCENT))
         section.add(Figure(f"{mode}: 429s received", throttled, "", 0, "0 in every run", max(throttled) == 0))
         section.add(Figure(f"{mode}: requests besides the writes", overhead, "", 0))
