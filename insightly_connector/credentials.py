@@ -36,6 +36,8 @@ class Credential:
     description: str = ""
     non_secure_data: dict[str, Any] = field(default_factory=dict)
     pod_base_urls: dict[str, str] = field(default_factory=dict, repr=False)
+    plan: str | None = None
+    requests_per_second: float | None = None
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -80,6 +82,8 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
         password=password,
         non_secure_data=non_secure,
         pod_base_urls=overrides,
+        plan=data.get("plan"),
+        requests_per_second=data.get("requests_per_second"),
     )
 
 

@@ -55,7 +55,7 @@ class Client:
         self.base_url = credential.base_url
         rate = http["rate_limit"]
         self.limiter = limiter or shared_limiter(
-            credential.identity, rate.get("requests_per_second"), rate.get("max_in_flight", 4),
+            credential.identity, requests_per_second(spec, credential), rate.get("max_in_flight", 4),
             rate.get("safety_margin_seconds", 0.02))
         timeouts = http.get("timeout_seconds", {})
         self._timeout = (timeouts.get("connect", 10), timeouts.get("read", 60))
@@ -242,6 +242,13 @@ class Client:
     def _quota_message(self) -> str:
         limit = f" of {self.quota_limit}" if self.quota_limit else ""
         return f"the daily request quota{limit} is exhausted; the run can resume after the quota resets"
+
+
+def requests_per_second(spec: Spec, credential: Credential) -> float:
+    """The credential's own pace if it sets one, else its plan's from the spec, else the spec's default."""
+    rate = spec.http["rate_limit"]
+    return (credential.requests_per_second or rate.get("plans", {}).get(credential.plan or "")
+            or rate["requests_per_second"])
 
 
 def _failed_before_sending(exc: requests.ConnectionError) -> bool:
