@@ -18,6 +18,7 @@ from pathlib import Path
 
 import harness_serving
 import incremental_cost
+import orjson
 import read_rate_limited
 import runner_cost
 import write_rate_limited
@@ -41,13 +42,15 @@ def main() -> int:
         print(f"{title} ...", flush=True)
         began = time.perf_counter()
         load_before = os.getloadavg()[0]
+        speed_before = _reference_workload_ms()
         try:
             section = benchmark()
         except Exception:
             failures += 1
             section = Section(title, "**The benchmark failed:**\n\n```\n" + traceback.format_exc().strip() + "\n```")
         section.notes.append(f"Benchmark time: {time.perf_counter() - began:.0f} s; machine load average (1 min) "
-                             f"{load_before:.2f} before and {os.getloadavg()[0]:.2f} after (2 cores).")
+                             f"{load_before:.2f} before and {os.getloadavg()[0]:.2f} after; reference workload "
+                             f"{speed_before:.0f} ms before and {_reference_workload_ms():.0f} ms after.")
         sections.append(section)
     total = time.perf_counter() - started
     RESULTS.write_text(_document(sections, total), encoding="utf-8")
@@ -59,7 +62,9 @@ def _document(sections: list[Section], total_seconds: float) -> str:
     lines = ["# Benchmark results", "",
              "Written by `make bench` (`bench/run_all.py`); see `bench/*.py` for how each figure is measured. "
              "Figures are the median of the runs shown, with min and max: the machine is shared and noisy. "
-             "Each benchmark also runs alone, e.g. `.venv/bin/python bench/read_rate_limited.py [runs]`.", "",
+             "Each benchmark also runs alone, e.g. `.venv/bin/python bench/read_rate_limited.py [runs]`. "
+             "Each section ends with the load average and a reference workload's CPU time (a fixed job of JSON "
+             "round trips) before and after it: on this shared VM, CPU figures move with the host.", "",
              *_machine(), f"- total time: {total_seconds / 60:.1f} min", "", "## Headline", "",
              *(f"- {section.headline}" for section in sections if section.headline), "", "## Targets", "",
              "| benchmark | figure | median (min to max) | target | verdict |", "| --- | --- | --- | --- | --- |"]
@@ -71,6 +76,20 @@ def _document(sections: list[Section], total_seconds: float) -> str:
                              f"| {figure.verdict} |")
     lines.append("")
     return "\n".join(lines) + "\n" + "\n".join(section.markdown() for section in sections)
+
+
+def _reference_workload_ms() -> float:
+    """CPU milliseconds of a fixed job (JSON round trips of records like the connector's), the best of five:
+    CPU figures taken on a shared VM move with the host, and this shows by how much."""
+    record = {f"FIELD_{n}": f"value {n}" * 3 for n in range(60)}
+    page = [dict(record, ID=n) for n in range(500)]
+    best = float("inf")
+    for _ in range(5):
+        began = time.process_time()
+        for _ in range(10):
+            b"".join(orjson.dumps(item) for item in orjson.loads(orjson.dumps(page)))
+        best = min(best, time.process_time() - began)
+    return 1000 * best
 
 
 def _machine() -> list[str]:
