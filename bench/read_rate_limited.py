@@ -99,9 +99,10 @@ def _miss_note(median: float, throttled: list[int], margin: float) -> str | None
                         "limiter margin would also help, at a higher risk of 429s")
     if max(throttled):
         misses.append(f"zero 429s in {sum(1 for count in throttled if count)} of {len(throttled)} runs")
-        remedies.append(f"429s come when scheduling jitter on the shared machine squeezes {RATE_LIMIT + 1} arrivals "
-                        f"into one second despite the {1000 * margin:.0f} ms margin: a limiter that widens its "
-                        f"margin after a 429 would stop the repeats")
+        remedies.append(f"a 429 comes when jitter between a send and the harness counting it (thread wake-up "
+                        f"after the latency sleep, waits for the harness's lock) squeezes {RATE_LIMIT + 1} arrivals "
+                        f"into one second despite the limiter's {1000 * margin:.0f} ms starting margin, which then "
+                        f"widens; a wider starting margin costs about 1% of throughput per 10 ms")
     if not misses:
         return None
     return f"Missed: {' and '.join(misses)}. To close: {'; '.join(remedies)}."
