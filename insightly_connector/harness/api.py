@@ -119,7 +119,7 @@ class InsightlyApi:
             elif drawn and drawn[0] in ("status", "reset"):
                 response = self._injected(drawn[0], drawn[1], 1)
             else:
-                response = self._process(request, path)
+                response = self._process(request, path, arrived)
                 if injection:
                     response.action = "reset" if injection.kind == "reset_after_processing" else (
                         "truncate" if injection.kind == "truncate" else None)
@@ -148,7 +148,7 @@ class InsightlyApi:
         headers = {"Retry-After": str(retry_after)} if status == 429 and retry_after is not None else {}
         return _error(status, _STATUS_TEXT.get(status, "Injected fault."), headers)
 
-    def _process(self, request: Request, path: str) -> Response:
+    def _process(self, request: Request, path: str, arrived: float) -> Response:
         try:
             if not request.path.startswith(API_PREFIX + "/"):
                 raise _no_route(request.path)
@@ -156,7 +156,7 @@ class InsightlyApi:
             self.quota.roll(self.clock.now().date())
             if self.quota.remaining <= 0:
                 raise ApiError(429, f"Daily API request limit of {self.quota.limit} reached. Try again tomorrow.")
-            if not self.rate.admit():
+            if not self.rate.admit(arrived):
                 raise ApiError(429, f"Too many requests: at most {self.rate.per_second} a second.",
                                {"Retry-After": "1"})
             self.quota.spend()

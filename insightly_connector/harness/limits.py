@@ -19,10 +19,15 @@ class RateWindow:
         self._accepted: deque[float] = deque()
 
     def admit(self, now: float | None = None) -> bool:
-        """True (and counted) when a request may go ahead now."""
+        """True (and counted) when a request arriving at `now` may go ahead.
+
+        Requests are counted at arrival, as a gateway would, not when the emulator's lock lets them
+        through: waiting behind another request's work must not squeeze arrivals together."""
         if not self.per_second:
             return True
         now = time.monotonic() if now is None else now
+        if self._accepted:
+            now = max(now, self._accepted[-1])  # threads can take the lock out of arrival order
         while self._accepted and now - self._accepted[0] >= 1.0:
             self._accepted.popleft()
         if len(self._accepted) >= self.per_second:

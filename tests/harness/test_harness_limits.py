@@ -90,3 +90,12 @@ def test_daily_quota_rolls_at_midnight_utc():
     assert quota.remaining == 0
     quota.roll(date(2025, 1, 2))
     assert quota.remaining == 2
+
+
+def test_the_per_second_window_counts_arrival_times():
+    from insightly_connector.harness.limits import RateWindow
+
+    window = RateWindow(2)
+    assert [window.admit(t) for t in (0.0, 0.5, 0.9)] == [True, True, False]
+    assert window.admit(1.0)          # the request at 0.0 has left the window
+    assert not window.admit(0.95)     # taken out of arrival order: counted as at 1.0, with 0.5 and 1.0
