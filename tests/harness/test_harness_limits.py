@@ -93,8 +93,6 @@ def test_daily_quota_rolls_at_midnight_utc():
 
 
 def test_the_per_second_window_counts_arrival_times():
-    from insightly_connector.harness.limits import RateWindow
-
     window = RateWindow(2)
     assert [window.admit(t) for t in (0.0, 0.5, 0.9)] == [True, True, False]
     assert window.admit(1.0)          # the request at 0.0 has left the window
