@@ -37,35 +37,39 @@ BENCHMARKS: list[tuple[str, Callable[[], Section]]] = [
 def main() -> int:
     started = time.perf_counter()
     sections: list[Section] = []
+    speeds: list[float] = []
     failures = 0
     for title, benchmark in BENCHMARKS:
         print(f"{title} ...", flush=True)
         began = time.perf_counter()
         load_before = os.getloadavg()[0]
-        speed_before = _reference_workload_ms()
+        speeds.append(_reference_workload_ms())
         try:
             section = benchmark()
         except Exception:
             failures += 1
             section = Section(title, "**The benchmark failed:**\n\n```\n" + traceback.format_exc().strip() + "\n```")
+        speeds.append(_reference_workload_ms())
         section.notes.append(f"Benchmark time: {time.perf_counter() - began:.0f} s; machine load average (1 min) "
                              f"{load_before:.2f} before and {os.getloadavg()[0]:.2f} after; reference workload "
-                             f"{speed_before:.0f} ms before and {_reference_workload_ms():.0f} ms after.")
+                             f"{speeds[-2]:.0f} ms before and {speeds[-1]:.0f} ms after.")
         sections.append(section)
     total = time.perf_counter() - started
-    RESULTS.write_text(_document(sections, total), encoding="utf-8")
+    RESULTS.write_text(_document(sections, total, speeds), encoding="utf-8")
     print(f"wrote {RESULTS} ({total / 60:.1f} min, {failures} benchmark(s) failed)")
     return 1 if failures else 0
 
 
-def _document(sections: list[Section], total_seconds: float) -> str:
+def _document(sections: list[Section], total_seconds: float, speeds: list[float]) -> str:
     lines = ["# Benchmark results", "",
              "Written by `make bench` (`bench/run_all.py`); see `bench/*.py` for how each figure is measured. "
              "Figures are the median of the runs shown, with min and max: the machine is shared and noisy. "
              "Each benchmark also runs alone, e.g. `.venv/bin/python bench/read_rate_limited.py [runs]`. "
              "Each section ends with the load average and a reference workload's CPU time (a fixed job of JSON "
              "round trips) before and after it: on this shared VM, CPU figures move with the host.", "",
-             *_machine(), f"- total time: {total_seconds / 60:.1f} min", "", "## Headline", "",
+             *_machine(), f"- total time: {total_seconds / 60:.1f} min",
+             f"- reference workload: {min(speeds):.0f} to {max(speeds):.0f} ms over the run; a CPU figure taken "
+             f"while it was slow is inflated by up to {max(speeds) / min(speeds):.2f}x", "", "## Headline", "",
              *(f"- {section.headline}" for section in sections if section.headline), "", "## Targets", "",
              "| benchmark | figure | median (min to max) | target | verdict |", "| --- | --- | --- | --- | --- |"]
     for section in sections:
