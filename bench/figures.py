@@ -7,6 +7,7 @@ such as 429s, which must be zero in every run)."""
 from __future__ import annotations
 
 import statistics
+import sys
 from dataclasses import dataclass, field
 
 
@@ -64,3 +65,12 @@ class Section:
 
 def _table_row(cells: list[str]) -> str:
     return "| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |"
+
+
+def run_alone(run, default_runs: int | None = None) -> int:
+    """Run one benchmark by itself (`python bench/X.py [runs]`) and print its section."""
+    if default_runs is None:
+        print(run().markdown())
+    else:
+        print(run(int(sys.argv[1]) if len(sys.argv) > 1 else default_runs).markdown())
+    return 0

@@ -13,7 +13,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from figures import Figure, Section
+from figures import Figure, Section, run_alone
 from harness_process import HarnessProcess
 
 CONTACTS = 100_000
@@ -87,11 +87,5 @@ def _fetch_all(base_url: str, api_key: str, connections: int) -> float:
     return elapsed
 
 
-def main() -> int:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
-    print(run(runs).markdown())
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_alone(run, RUNS))

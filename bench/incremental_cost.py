@@ -16,7 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from connector_files import write_credential, write_unthrottled_spec
-from figures import Figure, Section
+from figures import Figure, Section, run_alone
 from harness_process import HarnessProcess
 from measured_run import require, run_connector
 from output_files import count_records
@@ -90,10 +90,5 @@ def run() -> Section:
     return section
 
 
-def main() -> int:
-    print(run().markdown())
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_alone(run))

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from connector_files import shipped_rate_limit, write_credential
-from figures import Figure, Section
+from figures import Figure, Section, run_alone
 from harness_process import HarnessProcess
 from measured_run import require, run_connector
 from output_files import count_records
@@ -108,11 +108,5 @@ def _miss_note(median: float, throttled: list[int], margin: float) -> str | None
     return f"Missed: {' and '.join(misses)}. To close: {'; '.join(remedies)}."
 
 
-def main() -> int:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
-    print(run(runs).markdown())
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_alone(run, RUNS))

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 from connector_files import write_credential, write_unthrottled_spec
-from figures import Figure, Section
+from figures import Figure, Section, run_alone
 from harness_process import HarnessProcess
 from measured_run import Measured, require, run_connector
 from output_files import count_records
@@ -162,11 +162,5 @@ def _read_formats(workdir: Path, spec: Path, contacts: int, runs: dict[str, int]
     return results
 
 
-def main() -> int:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
-    print(run(runs).markdown())
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_alone(run, RUNS))

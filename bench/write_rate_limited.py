@@ -13,7 +13,7 @@ from pathlib import Path
 
 import orjson
 from connector_files import shipped_rate_limit, write_credential
-from figures import Figure, Section
+from figures import Figure, Section, run_alone
 from harness_process import HarnessProcess
 from measured_run import Measured, require, run_connector
 
@@ -98,11 +98,5 @@ def _write(harness: HarnessProcess, workdir: Path, credential: Path, mode: str, 
     return measured, log
 
 
-def main() -> int:
-    runs = int(sys.argv[1]) if len(sys.argv) > 1 else RUNS
-    print(run(runs).markdown())
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_alone(run, RUNS))
