@@ -95,6 +95,7 @@ class InsightlyApi:
         self.writer = Writer(dataset, clock.epoch, lambda: self.record_limit)
         self.faults = faults
         self.injections: list[Injection] = []
+        self.faults_played: dict[str, int] = {}  # faults actually played, by kind
         self.churns: dict[str, Churn] = {}
         self.churn_rng = random.Random(seed * 7919 + 1)
         self.log = RequestLog(log_limit)
@@ -114,6 +115,9 @@ class InsightlyApi:
             path = request.path[len(API_PREFIX):] if request.path.startswith(API_PREFIX + "/") else request.path
             injection = self._take_injection(request.method, path)
             drawn = None if injection else self.faults.draw()
+            if drawn:
+                played = f"random_{drawn[0]}" + (f"_{drawn[1]}" if drawn[1] else "")
+                self.faults_played[played] = self.faults_played.get(played, 0) + 1
             if injection and injection.before_processing:
                 response = self._injected(injection.kind, injection.status, injection.retry_after)
             elif drawn and drawn[0] in ("status", "reset"):
@@ -136,6 +140,11 @@ class InsightlyApi:
     def _take_injection(self, method: str, path: str) -> Injection | None:
         for injection in self.injections:
             if injection.matches(method, path):
+                if injection.after > 0:  # not yet: this matching request passes untouched
+                    injection.after -= 1
+                    return None
+                played = injection.kind if injection.kind != "status" else f"status_{injection.status}"
+                self.faults_played[played] = self.faults_played.get(played, 0) + 1
                 injection.count -= 1
                 if injection.count <= 0:
                     self.injections.remove(injection)

@@ -28,8 +28,11 @@ class Injection:
     path_prefix: str | None = None
     seconds: float = 0.0
     retry_after: int | None = None
+    after: int = 0  # let this many matching requests through untouched first
 
     def __post_init__(self):
+        if self.after < 0:
+            raise ValueError("after must be at least 0")
         if self.kind not in KINDS:
             raise ValueError(f"unknown fault kind {self.kind!r}; one of {', '.join(KINDS)}")
         if self.kind == "status" and not self.status:

@@ -189,10 +189,11 @@ class Harness:
 
     def inject(self, status: int | None = None, count: int = 1, method: str | None = None,
                path_prefix: str | None = None, kind: str = "status", seconds: float = 0.0,
-               retry_after: int | None = None) -> None:
-        """Answer the next `count` matching requests with a fault (see `faults.py` for the kinds)."""
+               retry_after: int | None = None, after: int = 0) -> None:
+        """Answer the next `count` matching requests with a fault (see `faults.py` for the kinds), after
+        letting `after` matching requests through untouched."""
         injection = Injection(kind=kind, status=status, count=count, method=method, path_prefix=path_prefix,
-                              seconds=seconds, retry_after=retry_after)
+                              seconds=seconds, retry_after=retry_after, after=after)
         with self.api.lock:
             self.api.injections.append(injection)
 
@@ -208,6 +209,12 @@ class Harness:
                               seed=self.seed if seed is None else seed)
         with self.api.lock:
             self.api.faults = faults
+
+    def faults_played(self) -> dict[str, int]:
+        """Faults actually played since start, by kind: `status_<code>` for a status fault, `random_...` for
+        the seeded random ones."""
+        with self.api.lock:
+            return dict(self.api.faults_played)
 
     def clear_faults(self) -> None:
         """No injected or random faults, no latency."""
