@@ -1,7 +1,8 @@
 """Output formats for records and read progress: plain JSON lines, Airbyte messages, Singer messages.
 
-Records are serialised a page at a time with orjson and the page buffer is scrubbed for secrets in
-one pass (never per field), so the hot path costs little more than the serialisation itself.
+Records are serialised a page at a time with orjson and written as they are: they are the user's
+data, so a record that happens to contain the key's text (a contact named like the key) is not
+rewritten. What the connector itself says (STATE, LOG, TRACE, SCHEMA messages) is scrubbed of secrets.
 Records go to stdout, or to one file per resource under an output directory; protocol messages that
 are not records (STATE, LOG, TRACE) always go to stdout.
 
@@ -142,19 +143,30 @@ class Emitter:
                  output_dir: str | os.PathLike | None = None):
         self.redactor = redactor
         self.stdout = stdout if stdout is not None else sys.stdout.buffer
+        if output_dir is not None and not os.fspath(output_dir):
+            raise ConfigError("--output: an empty path; name the directory to write into")
         self.output_dir = Path(output_dir).resolve() if output_dir is not None else None
-        if self.output_dir is not None:
-            prepare_output_dir(self.output_dir)
+        if self.output_dir is not None and self.output_dir.exists() and not self.output_dir.is_dir():
+            raise ConfigError(f"--output: {self.output_dir} exists and is not a directory")
+        self._output_ready = self.output_dir is None
         self._files: dict[str, IO[bytes]] = {}
         self._counts: dict[str, int] = {}
 
     # resource lifecycle ---------------------------------------------------------------------------
+
+    def open_output(self) -> None:
+        """Create the output directory: called once the run's inputs are validated, so that a usage
+        error leaves nothing behind (`begin_stream` calls it too, for emitters used on their own)."""
+        if not self._output_ready and self.output_dir is not None:
+            prepare_output_dir(self.output_dir)
+            self._output_ready = True
 
     def begin_stream(self, stream: StreamInfo, *, fresh: bool, resume_output: dict | None = None) -> None:
         """Open the resource's output: `fresh` truncates its file (a full read starting over);
         `resume_output` (from `output_checkpoint`) cuts off what an interrupted run wrote after its
         last checkpoint, so a resumed run's file holds every record exactly once."""
         if self.output_dir is not None:
+            self.open_output()
             path = self.output_dir / f"{stream.name}.jsonl"
             try:
                 handle = open(path, "wb" if fresh else "ab")  # noqa: SIM115 (closed in end_stream)
@@ -172,11 +184,12 @@ class Emitter:
         return {"path": handle.name, "offset": handle.tell()} if handle is not None else None
 
     def write_records(self, stream: str, records: list[dict]) -> None:
-        """The hot path: one page, serialised and scrubbed as one buffer."""
+        """The hot path: one page, serialised as one buffer. Record data is the user's and is written
+        unaltered (never scrubbed); the envelope around it holds only the stream name and a time."""
         if not records:
             return
         self._counts[stream] = self._counts.get(stream, 0) + len(records)
-        self._record_sink(stream).write(self.redactor.scrub_bytes(self._serialise(stream, records)))
+        self._record_sink(stream).write(self._serialise(stream, records))
 
     def flush(self) -> None:
         """Push everything written so far to the OS: state may only be saved after this."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from insightly_connector.catalog import resolve_resources
@@ -24,6 +24,9 @@ from insightly_connector.progress import Progress
 from insightly_connector.state import StateFile
 
 _MAX_PAGES_AHEAD = 4
+#: A saved cursor further ahead of the local clock than this cannot have come from a real read
+#: (cursors are the server's clock): it would silently read nothing, so it is a usage error.
+FUTURE_CURSOR_ALLOWANCE = timedelta(days=1)
 
 
 class AllResourcesSkipped(ConnectorError):
@@ -71,7 +74,10 @@ def read(client: Any, spec: Any, resources: Sequence[Any] | None, *, emitter: Em
     `limit` is sample mode: at most that many records per resource, and no state is written."""
     if limit is not None and limit < 1:
         raise ConfigError("--limit: must be a positive number of records")
+    # The whole state file is checked before the first request and before any output is created.
     state = StateFile(state_path, writable=limit is None, redactor=emitter.redactor)
+    check_state(spec, state, full_refresh=full_refresh)
+    emitter.open_output()
     progress = progress or Progress(quiet=True)
     if resources is None or any(isinstance(r, str) for r in resources):
         resources = resolve_resources(client, spec, list(resources) if resources is not None else None)
@@ -250,3 +256,78 @@ class _Run:
         rules = self.spec.http.get("errors", {})
         rule = rules.get(str(error.status)) or rules.get(f"{error.status // 100}xx") or {}
         return rule.get("read") == "skip_resource"
+
+
+# -- the state file, checked against the spec ---------------------------------------------------------
+
+
+def check_state(spec: Any, state: StateFile, *, full_refresh: bool = False, now: datetime | None = None) -> None:
+    """Check what only the spec can judge in a state file, before anything is sent: dates in each
+    resource's cursor format, a cursor not in the future (unless `full_refresh` ignores it), and
+    `last_pk` of the primary key's type.
+
+    The file's shape was already checked when it was loaded (`state.py`); this raises a
+    `ConfigError` naming the file and the field."""
+    if state.path is None:
+        return
+    now = (now or datetime.now(timezone.utc)).replace(tzinfo=None)
+    for name, entry in state.document["resources"].items():
+        resource = _state_resource(spec, name)
+        if resource is None:
+            continue
+        problem = _entry_problem(f"resources.{name}", entry, resource, None if full_refresh else now)
+        if problem:
+            raise ConfigError(f"state file {state.path}: {problem}")
+
+
+def _state_resource(spec: Any, name: str) -> Any:
+    """The resource a state entry belongs to: a static one by name, else the one incremental dynamic
+    template (a custom object's entry, whose resource is only known once listed live)."""
+    resource = spec.resources.get(name)
+    if resource is not None and resource.dynamic is None:
+        return resource
+    templates = [r for r in spec.resources.values()
+                 if r.dynamic is not None and r.dynamic_source is None and r.incremental]
+    return templates[0] if len(templates) == 1 else resource
+
+
+def _entry_problem(where: str, entry: dict, resource: Any, now: datetime | None) -> str:
+    in_progress = entry.get("in_progress") or {}
+    last_pk = in_progress.get("last_pk")
+    expected = _key_type(resource)
+    if last_pk is not None and expected is not None and not isinstance(last_pk, expected):
+        kind = "an integer" if expected is int else "a string"
+        return f"{where}.in_progress.last_pk must be {kind} ({resource.primary_key}), got {last_pk!r}"
+    if not resource.incremental:
+        return ""
+    policy = CursorPolicy.from_config(resource.incremental)
+    parse = policy.parser()
+    dates = [(f"{where}.cursor", entry.get("cursor")),
+             (f"{where}.in_progress.sync_start", in_progress.get("sync_start"))]
+    for label, boundary in ((f"{where}.boundary", entry.get("boundary")),
+                            (f"{where}.in_progress.boundary", in_progress.get("boundary"))):
+        for key, version in (boundary or {}).items():
+            dates.append((f"{label}.{key}", version if isinstance(version, str) else version[0]))
+    for label, text in dates:
+        if text is None:
+            continue
+        try:
+            moment = parse(text)
+        except ValueError:
+            return f"{label}: {text!r} does not match the cursor format {policy.cursor_format!r}"
+        if now is not None and label.endswith((".cursor", ".sync_start")) \
+                and moment > now + FUTURE_CURSOR_ALLOWANCE:
+            return (f"{label}: {text!r} is in the future, so an incremental read would quietly find "
+                    "nothing; fix the date, or drop the entry (or use --full-refresh) to read everything")
+    return ""
+
+
+def _key_type(resource: Any) -> type | None:
+    """int or str when the record schema types the primary key as integer or string, else None."""
+    declared = ((resource.schema or {}).get("properties") or {}).get(resource.primary_key or "", {}).get("type")
+    types = {declared} if isinstance(declared, str) else set(declared or ()) - {"null"}
+    if types == {"integer"}:
+        return int
+    if types == {"string"}:
+        return str
+    return None

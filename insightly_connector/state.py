@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import stat
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,8 @@ from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import Redactor
 
 STATE_VERSION = 1
+#: A temp file of ours this old belongs to no live writer (a save takes milliseconds): a killed run left it.
+STALE_TEMP_SECONDS = 60.0
 
 
 class StateFile:
@@ -37,9 +42,16 @@ class StateFile:
         if self.path is None:
             return
         if self.path.exists():
+            if not self.path.is_file():
+                raise ConfigError(f"state file {self.path}: not a regular file (the state is replaced "
+                                  "atomically, so it must be a file of its own)")
             self.document = load_state_document(self.path)
-        elif not self.path.parent.is_dir():
-            raise ConfigError(f"state file {self.path}: directory {self.path.parent} does not exist")
+        # A symbolic link stays a link: the file it points to is the one replaced.
+        self._target = Path(os.path.realpath(self.path))
+        if not self._target.parent.is_dir():
+            raise ConfigError(f"state file {self.path}: directory {self._target.parent} does not exist")
+        if self.writable:
+            remove_stale_temp_files(self._target)
 
     def resource(self, name: str) -> dict[str, Any]:
         """The mutable state of one resource (created empty on first use)."""
@@ -52,7 +64,7 @@ class StateFile:
         """Atomically replace the file with the current document (a no-op when not writable)."""
         if self.writable and self.path is not None:
             data = orjson.dumps(self.document, option=orjson.OPT_INDENT_2)
-            write_atomically(self.path, self.redactor.scrub_bytes(data))
+            write_atomically(self._target, self.redactor.scrub_bytes(data))
 
 
 def load_state_document(path: Path) -> dict[str, Any]:
@@ -72,32 +84,104 @@ def load_state_document(path: Path) -> dict[str, Any]:
 
 
 def _shape_problem(document: Any) -> str:
-    """Why a parsed document is not a state document, or '' when it is one."""
+    """Why a parsed document is not a state document, or '' when it is one (the first problem found,
+    as a path to the field, so the user can fix it in one go)."""
     if not isinstance(document, dict):
         return "expected a JSON object"
-    if document.get("version") != STATE_VERSION:
+    version = document.get("version")
+    if not _is_int(version) or version != STATE_VERSION:
         return f"'version' must be {STATE_VERSION}"
     resources = document.get("resources")
     if not isinstance(resources, dict):
         return "'resources' must be an object"
     for name, entry in resources.items():
-        if not isinstance(entry, dict):
-            return f"resources.{name} must be an object"
-        if "cursor" in entry and not isinstance(entry["cursor"], str):
-            return f"resources.{name}.cursor must be a string"
-        if not isinstance(entry.get("boundary", {}), dict):
-            return f"resources.{name}.boundary must be an object"
-        in_progress = entry.get("in_progress", {})
-        if not isinstance(in_progress, dict):
-            return f"resources.{name}.in_progress must be an object"
-        if in_progress and in_progress.get("mode") not in ("full", "incremental"):
-            return f"resources.{name}.in_progress.mode must be 'full' or 'incremental'"
-        position = in_progress.get("position", 0)
-        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
-            return f"resources.{name}.in_progress.position must be a non-negative integer"
-        if not isinstance(in_progress.get("boundary", {}), dict):
-            return f"resources.{name}.in_progress.boundary must be an object"
+        problem = _resource_problem(f"resources.{name}", entry)
+        if problem:
+            return problem
     return ""
+
+
+def _resource_problem(where: str, entry: Any) -> str:
+    if not isinstance(entry, dict):
+        return f"{where} must be an object"
+    if entry.get("cursor") is not None and not isinstance(entry["cursor"], str):
+        return f"{where}.cursor must be a string"
+    problem = _boundary_problem(f"{where}.boundary", entry.get("boundary", {}))
+    if problem:
+        return problem
+    in_progress = entry.get("in_progress", {})
+    if in_progress is None:
+        return ""
+    if not isinstance(in_progress, dict):
+        return f"{where}.in_progress must be an object"
+    if not in_progress:
+        return ""
+    where = f"{where}.in_progress"
+    if in_progress.get("mode") not in ("full", "incremental"):
+        return f"{where}.mode must be 'full' or 'incremental'"
+    position = in_progress.get("position", 0)
+    if not _is_int(position) or position < 0:
+        return f"{where}.position must be a non-negative integer"
+    for name in ("sync_start", "bound"):
+        if in_progress.get(name) is not None and not isinstance(in_progress[name], str):
+            return f"{where}.{name} must be a string or null"
+    last_pk = in_progress.get("last_pk")
+    if last_pk is not None and not (_is_int(last_pk) or isinstance(last_pk, str)):
+        return f"{where}.last_pk must be a primary key value (a number or a string) or null"
+    problem = _boundary_problem(f"{where}.boundary", in_progress.get("boundary", {}))
+    if problem:
+        return problem
+    output = in_progress.get("output")
+    if output is not None:
+        if not isinstance(output, dict):
+            return f"{where}.output must be an object or null"
+        if not isinstance(output.get("path"), str):
+            return f"{where}.output.path must be a string"
+        if not _is_int(output.get("offset")) or output["offset"] < 0:
+            return f"{where}.output.offset must be a non-negative integer"
+    return ""
+
+
+def _boundary_problem(where: str, boundary: Any) -> str:
+    """A boundary maps primary keys to [updated, digest] (a bare updated string is accepted too)."""
+    if boundary is None:
+        return ""
+    if not isinstance(boundary, dict):
+        return f"{where} must be an object"
+    for key, version in boundary.items():
+        if isinstance(version, str):
+            continue
+        if not isinstance(version, list) or not 1 <= len(version) <= 2 or not isinstance(version[0], str) \
+                or not (len(version) == 1 or version[1] is None or isinstance(version[1], str)):
+            return f"{where}.{key} must be [updated, digest] (a date string and a digest string)"
+    return ""
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def remove_stale_temp_files(path: Path, *, older_than_seconds: float = STALE_TEMP_SECONDS) -> list[Path]:
+    """Remove temp files that an earlier run of `write_atomically` on `path` left when it was killed.
+
+    Only names of our own pattern (`.<name>.<8 random characters>.tmp`, next to the file) are
+    touched, and only when they are old enough that no live writer can still be using them."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.[A-Za-z0-9_]{{8}}\.tmp$")
+    removed = []
+    try:
+        candidates = list(path.parent.iterdir())
+    except OSError:
+        return removed
+    now = time.time()
+    for candidate in candidates:
+        if not pattern.match(candidate.name):
+            continue
+        with contextlib.suppress(OSError):
+            info = candidate.lstat()
+            if stat.S_ISREG(info.st_mode) and now - info.st_mtime >= older_than_seconds:
+                candidate.unlink()
+                removed.append(candidate)
+    return removed
 
 
 def write_atomically(path: Path, data: bytes) -> None:
