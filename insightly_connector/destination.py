@@ -16,6 +16,7 @@ send before it leaves, so a killed run resolves its in-flight creates the same w
 
 from __future__ import annotations
 
+import difflib
 import os
 import threading
 import time
@@ -127,7 +128,7 @@ def write(client: Any, spec: Spec, resource: str | Resource, mode: str, records:
     if mode not in target.write:
         allowed = ", ".join(m for m in MODES if m in target.write) or "none"
         raise ConfigError(f"--mode: {target.name} does not support {mode} (supported: {allowed})")
-    key = _upsert_key(target, mode, upsert_key)
+    key = _upsert_key(target, mode, upsert_key, client, spec)
     writer = _Writer(client, spec, target, mode, key, read_only=read_only, dry_run=dry_run)
     plan = build_plan(_as_inputs(records), writer.validator, duplicates=duplicates, key_of=writer.key_of)
     writer.check_addresses(plan)
@@ -168,9 +169,26 @@ def _resolve_resource(client: Any, spec: Spec, resource: str | Resource) -> Reso
     return found[0]
 
 
-def _upsert_key(target: Resource, mode: str, given: str | None) -> str | None:
-    """The key to match on: named by the user, else (upsert only) the resource's default."""
+def _upsert_key(target: Resource, mode: str, given: str | None, client: Any = None,
+                spec: Spec | None = None) -> str | None:
+    """The key to match on: named by the user, else (upsert only) the resource's default.
+
+    A named key must be a field of the resource: a property of its record schema, or (checked with
+    one read of the custom-field metadata, before any write) one of the account's custom fields.
+    Anything else is a usage error, not a reject per record."""
     if given:
+        properties = (target.schema or {}).get("properties") or {}
+        if properties and given not in properties:
+            custom: list[str] = []
+            if client is not None and spec is not None and target.custom_fields_path:
+                try:
+                    custom = [f.name for f in fetch_custom_fields(client, spec, target)]
+                except (AccessDenied, NotFound):
+                    custom = []
+            if given not in custom:
+                close = difflib.get_close_matches(given, [*properties, *custom], n=3, cutoff=0.5)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise ConfigError(f"--upsert-key: {given!r} is not a field of {target.name}{hint}")
         return given
     if mode == "upsert":
         if not target.upsert_key:

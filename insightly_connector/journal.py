@@ -6,15 +6,18 @@ the truth: a line that is confirmed or rejected is skipped on re-run; a line tha
 in flight and is resolved (a create by lookup, an idempotent PUT/DELETE by sending again).
 
 Entries name input records by line number and a digest of the record, so a re-run with a different
-input is refused instead of skipping the wrong records. A half-written last line (the process died
+input is refused instead of skipping the wrong records. A journal starts with a `run` header naming
+the resource, mode and upsert key; a file that does not (another file given as `--journal`, or not
+a journal at all) is refused rather than appended to. A half-written last line (the process died
 while writing it) is ignored: its request either had not left yet (`sent`), or is still covered by
-the earlier `sent` entry.
+the earlier `sent` entry. A device or FIFO given as the journal is written to and never read back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -27,6 +30,7 @@ from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import Redactor
 
 FORMAT_VERSION = 1
+_EVENTS = ("run", "sent", "confirmed", "rejected")
 
 
 def record_digest(raw: Any) -> str:
@@ -63,6 +67,19 @@ class JournalState:
                               "record the journal recorded; use the same input or a new journal")
 
 
+def check_path(path: str | os.PathLike[str], option: str = "--journal") -> None:
+    """Refuse, before anything is sent, a journal path that could never be written: a directory, or
+    a file in a folder that does not exist. One line naming the option and the path."""
+    text = os.fspath(path)
+    if not text:
+        raise ConfigError(f"{option}: an empty path; name a file")
+    if os.path.isdir(text):
+        raise ConfigError(f"{option}: {text} is a directory; name a file")
+    folder = os.path.dirname(os.path.realpath(text)) or "."
+    if not os.path.isdir(folder):
+        raise ConfigError(f"{option}: the folder {os.path.dirname(text) or '.'} of {text} does not exist")
+
+
 class Journal:
     """Appends entries durably; thread-safe (workers confirm records concurrently)."""
 
@@ -71,7 +88,12 @@ class Journal:
         self.run_id = run_id
         self._redactor = redactor or Redactor()
         self._lock = threading.Lock()
-        self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
+        check_path(self.path)
+        try:
+            self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
+        except OSError as exc:
+            raise ConfigError(f"--journal: cannot write {self.path} ({exc.strerror})") from None
+        self._syncable = stat.S_ISREG(os.fstat(self._handle.fileno()).st_mode)
 
     @classmethod
     def start(cls, path: str | os.PathLike[str], *, run_id: str, resource: str, mode: str,
@@ -107,30 +129,53 @@ class Journal:
         with self._lock:
             self._handle.write(data)
             self._handle.flush()
-            os.fsync(self._handle.fileno())
+            if self._syncable:
+                os.fsync(self._handle.fileno())
 
 
 def load(path: str | os.PathLike[str], *, resource: str, mode: str, upsert_key: str | None) -> JournalState:
     """Read a journal (a missing file is an empty journal) and check it belongs to this write."""
     state = JournalState()
+    check_path(path)
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return state  # a device or FIFO: a sink the user chose, with nothing to resume from
         with open(path, "rb") as handle:
             raw_lines = handle.read().splitlines()
     except FileNotFoundError:
         return state
     except OSError as exc:
         raise ConfigError(f"cannot read the journal {os.fspath(path)}: {exc.strerror}") from None
+    headed = False
     for index, text in enumerate(raw_lines):
         if not text.strip():
             continue
         try:
             entry = orjson.loads(text)
         except orjson.JSONDecodeError:
-            if index == len(raw_lines) - 1:
+            if index == len(raw_lines) - 1 and headed:
                 continue  # the process was killed while writing this last line
-            raise ConfigError(f"the journal {os.fspath(path)} is corrupt at line {index + 1}") from None
+            entry = None
+        if not headed and not (isinstance(entry, dict) and entry.get("event") == "run"):
+            raise ConfigError(f"the journal {os.fspath(path)} does not start with a 'run' entry, so it is not a "
+                              "journal of this connector's writes; use a new journal file")
+        headed = True
+        if not _well_formed(entry):
+            raise ConfigError(f"the journal {os.fspath(path)} is corrupt at line {index + 1}")
         _apply(state, entry, resource=resource, mode=mode, upsert_key=upsert_key, path=path)
     return state
+
+
+def _well_formed(entry: Any) -> bool:
+    """An entry this module writes: a known event, and `lines` as [line number, digest] pairs."""
+    if not isinstance(entry, dict) or entry.get("event") not in _EVENTS:
+        return False
+    if entry["event"] == "run":
+        return True
+    lines = entry.get("lines")
+    return isinstance(lines, list) and all(
+        isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], int) and not isinstance(pair[0], bool)
+        and isinstance(pair[1], str) for pair in lines)
 
 
 def _apply(state: JournalState, entry: dict[str, Any], *, resource: str, mode: str,

@@ -2,8 +2,12 @@
 
 A line holds the original record (`rawMessage`), where it came from (`nexlaMetaData`) and why it was
 refused (`error`: category, HTTP status, the API's message, attempts), so a user can fix the record
-and feed the file's `rawMessage` values back in. Every line is scrubbed of secrets before it is
-written, whatever the record or the API's message contained.
+and feed the file's `rawMessage` values back in. What the connector says (`nexlaMetaData`, `error`,
+the API's message included) is scrubbed of secrets; `rawMessage` is the user's own record and is
+kept exactly as given, so it can be fed back unaltered.
+
+A fresh file is started by truncating a regular file in place, never by deleting it: a device
+(`/dev/null`) or a FIFO given as the rejects file stays what it is and keeps working as a sink.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import Redactor
 
 
@@ -50,11 +55,25 @@ def reject_line(*, resource: str, mode: str, line: int, run_id: str, raw: Any,
     }
 
 
-class RejectsFile:
-    """Appends reject lines to a file, opened on the first reject so a clean run leaves no file.
+def check_path(path: str | os.PathLike[str], option: str = "--rejects") -> None:
+    """Refuse, before anything is sent, a rejects path that could never be written: a directory,
+    or a file in a folder that does not exist. One line naming the option and the path."""
+    text = os.fspath(path)
+    if not text:
+        raise ConfigError(f"{option}: an empty path; name a file")
+    if os.path.isdir(text):
+        raise ConfigError(f"{option}: {text} is a directory; name a file")
+    folder = os.path.dirname(os.path.realpath(text)) or "."
+    if not os.path.isdir(folder):
+        raise ConfigError(f"{option}: the folder {os.path.dirname(text) or '.'} of {text} does not exist")
 
-    `fresh=True` starts a new file (a run without a journal); a resumed run appends, so rejects
-    from the interrupted run are kept and not repeated (the journal skips them).
+
+class RejectsFile:
+    """Appends reject lines to a file, opened on the first reject so a clean run creates no file.
+
+    `fresh=True` starts a new file (a run without a journal): an existing regular file is emptied
+    (truncated, not removed) so no stale rejects of an earlier run remain; a resumed run appends,
+    so rejects from the interrupted run are kept and not repeated (the journal skips them).
     """
 
     def __init__(self, path: str | os.PathLike[str], *, resource: str, mode: str, run_id: str,
@@ -67,16 +86,21 @@ class RejectsFile:
         self._redactor = redactor or Redactor()
         self._lock = threading.Lock()
         self._handle = None
-        if fresh and os.path.exists(self.path):
-            os.remove(self.path)
+        check_path(self.path)
+        if fresh and os.path.isfile(self.path):
+            with open(self.path, "r+b") as stale:  # empty it in place: never delete what the user named
+                stale.truncate(0)
 
     def write(self, line: int, raw: Any, rejection: Rejection) -> None:
         entry = reject_line(resource=self._resource, mode=self._mode, line=line, run_id=self._run_id,
                             raw=raw, rejection=rejection)
-        data = self._redactor.scrub_bytes(orjson.dumps(entry, default=str)) + b"\n"
+        data = serialise(entry, self._redactor)
         with self._lock:
             if self._handle is None:
-                self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
+                try:
+                    self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
+                except OSError as exc:
+                    raise ConfigError(f"--rejects: cannot write {self.path} ({exc.strerror})") from None
             self._handle.write(data)
             self._handle.flush()
             self.count += 1
@@ -86,3 +110,11 @@ class RejectsFile:
             if self._handle is not None:
                 self._handle.close()
                 self._handle = None
+
+
+def serialise(entry: dict[str, Any], redactor: Redactor) -> bytes:
+    """One reject line: everything but `rawMessage` scrubbed, `rawMessage` (the user's record) as given."""
+    raw = entry.get("rawMessage")
+    said = {key: value for key, value in entry.items() if key != "rawMessage"}
+    head = redactor.scrub_bytes(orjson.dumps(said, default=str))
+    return head[:-1] + b',"rawMessage":' + orjson.dumps(raw, default=str) + b"}\n"

@@ -15,6 +15,7 @@ from typing import IO
 
 import orjson
 
+from insightly_connector import journal, rejects
 from insightly_connector.commands.common import add_connection_arguments, load_connection
 from insightly_connector.destination import MODES, WriteReport, write
 from insightly_connector.errors import ConfigError
@@ -50,6 +51,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Paths that could never be written are usage errors before anything is loaded or sent.
+    if args.journal is not None:
+        journal.check_path(args.journal)
+    rejects.check_path(args.rejects if args.rejects is not None else f"{args.resource}.rejects.jsonl")
     spec, credential = load_connection(args)
     progress = _ProgressLine(sys.stderr, quiet=args.quiet)
     with _open_input(args.input) as lines, Client(spec, credential) as client:

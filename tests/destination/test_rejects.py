@@ -1,4 +1,4 @@
-"""The rejects file: quarantine-shaped lines, scrubbed of secrets, created only when needed."""
+"""The rejects file: quarantine-shaped lines, the connector's fields scrubbed of secrets, created only when needed."""
 
 import orjson
 
@@ -15,8 +15,9 @@ def test_reject_lines_have_the_quarantine_shape_and_no_secret(tmp_path):
                   Rejection("invalid", "HTTP 400: Data validation error.", status=400, attempts=1))
     rejects.close()
     text = path.read_text()
-    assert secret not in text
     (line,) = [orjson.loads(raw) for raw in text.splitlines()]
+    assert line["rawMessage"]["NOTE"] == f"pasted {secret}"  # the user's record, unaltered
+    assert secret not in orjson.dumps({k: v for k, v in line.items() if k != "rawMessage"}).decode()
     meta = line["nexlaMetaData"]
     assert (meta["resource"], meta["mode"], meta["inputLine"], meta["runId"]) == ("contacts", "create", 7, "run-1")
     assert meta["ingestTime"].endswith("Z")
@@ -31,5 +32,6 @@ def test_a_fresh_rejects_file_replaces_an_old_one_and_a_resumed_one_appends(tmp_
     path.write_text("old\n")
     RejectsFile(path, resource="r", mode="create", run_id="x", fresh=False).close()
     assert path.read_text() == "old\n"
+    before = path.stat().st_ino
     RejectsFile(path, resource="r", mode="create", run_id="x", fresh=True).close()
-    assert not path.exists()
+    assert path.read_text() == "" and path.stat().st_ino == before  # emptied in place, never deleted
