@@ -29,6 +29,7 @@ WRONG_KEY = "wrong_key"
 WRONG_POD = "key_valid_on_another_pod"
 ACCESS_DISABLED = "api_access_disabled"
 NETWORK_FAILURE = "network_failure"
+REDIRECT_REFUSED = "redirect_refused"
 QUOTA = "quota_exhausted"
 
 
@@ -76,7 +77,13 @@ def check(spec: Spec, credential: Credential, *, probe_resources: bool = True) -
                            "the key is known but its user's API access is disabled (ask an administrator)")
         except QuotaExhausted as exc:
             return _failed(credential, QUOTA, exc, str(exc))
-        except (TransientError, ApiError) as exc:
+        except ApiError as exc:
+            if _is_redirect(exc):
+                return _failed(credential, REDIRECT_REFUSED, exc,
+                               f"the API answered with a redirect (HTTP {exc.status}), which was refused: the key "
+                               "is only sent to the configured host; check the pod (or the base URL)")
+            return _failed(credential, NETWORK_FAILURE, exc, f"could not reach the API: {exc}")
+        except TransientError as exc:
             return _failed(credential, NETWORK_FAILURE, exc, f"could not reach the API: {exc}")
         body = response.json() if response.content else {}
         identity = {name: body.get(name) for name in request.get("identity", []) if isinstance(body, dict)}
@@ -149,6 +156,11 @@ def _failed(credential: Credential, status: str, exc: ConnectorError, message: s
     verified_status = f"{code} {status}" if code else status
     return CheckResult(status=status, verified_status=verified_status, verified_at=None, message=message,
                        pod=credential.pod, pods_tried=[credential.pod])
+
+
+def _is_redirect(exc: ApiError) -> bool:
+    """A 3xx: redirects are never followed (the key would go to a host nobody checked)."""
+    return isinstance(exc.status, int) and 300 <= exc.status < 400
 
 
 def _now() -> str:

@@ -9,6 +9,7 @@ import argparse
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 from insightly_connector import __version__
 from insightly_connector.commands import check, discover, harness, read, spec, write
@@ -18,8 +19,20 @@ from insightly_connector.redaction import process_redactor
 VERBS = (spec, check, discover, read, write, harness)
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse with one-line errors: the problem and where to find the usage, not the whole usage block.
+
+    Subparsers are made by the same class (argparse uses the parent's class), so every verb's argument
+    errors look alike; the exit code stays 2."""
+
+    def error(self, message: str) -> NoReturn:
+        text = " ".join(message.split())
+        _report(f"{self.prog}: error: {text} (see {self.prog} --help)")
+        sys.exit(ExitCode.USAGE)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="insightly-connector",
         description="Insightly CRM (API v3.1) connector: spec, check, discover, read, write, and a local harness.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")

@@ -310,6 +310,9 @@ def _read_yaml(path: Path) -> dict:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+                          "save it as UTF-8") from None
     try:
         document = yaml.load(text, Loader=_StrictLoader)  # a safe loader: no arbitrary objects
     except yaml.YAMLError as exc:
@@ -327,6 +330,9 @@ def _read_json(path: Path, label: str) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{label}: {path.name} cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{label}: {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                          f"{exc.start}); save it as UTF-8") from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{label}: {path.name} is not valid JSON (line {exc.lineno})") from None
     if not isinstance(data, dict):

@@ -6,6 +6,7 @@ import argparse
 import signal
 import sys
 import threading
+from typing import Any
 
 from insightly_connector.errors import ConfigError
 from insightly_connector.harness.plans import DAILY_QUOTAS
@@ -16,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "harness", help="run the local Insightly API emulator on 127.0.0.1",
         description="Serve an emulated Insightly v3.1 API on 127.0.0.1 (see docs/harness.md). "
                     "Control it over HTTP at <url>/__harness.")
-    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
+    parser.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
     parser.add_argument("--pod", default="na1", help="the pod this instance emulates (default na1)")
     parser.add_argument("--seed", type=int, default=7, help="data seed (same seed, same data; default 7)")
     parser.add_argument("--contacts", type=_non_negative, default=200,
@@ -30,16 +31,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="requests per second before 429 (default 10; 0 switches the limit off)")
     parser.add_argument("--record-limit", type=_non_negative, default=None,
                         help="total records after which creates answer 402")
-    parser.add_argument("--latency-ms", type=float, default=0.0, help="added latency per request")
-    parser.add_argument("--jitter-ms", type=float, default=0.0, help="random extra latency up to this")
-    parser.add_argument("--error-rate", type=float, default=0.0, help="share of requests answered 5xx")
-    parser.add_argument("--reset-rate", type=float, default=0.0, help="share of connections reset")
-    parser.add_argument("--truncate-rate", type=float, default=0.0, help="share of bodies truncated")
+    parser.add_argument("--latency-ms", type=_non_negative_float, default=0.0, help="added latency per request")
+    parser.add_argument("--jitter-ms", type=_non_negative_float, default=0.0, help="random extra latency up to this")
+    parser.add_argument("--error-rate", type=_share, default=0.0, help="share of requests answered 5xx (0 to 1)")
+    parser.add_argument("--reset-rate", type=_share, default=0.0, help="share of connections reset (0 to 1)")
+    parser.add_argument("--truncate-rate", type=_share, default=0.0, help="share of bodies truncated (0 to 1)")
     parser.add_argument("--burst-429-every", type=_non_negative, default=0,
                         help="every N requests, answer a burst of 429s")
     parser.add_argument("--churn", action="append", default=[], metavar="COLLECTION",
                         help="create, update and delete a record of COLLECTION periodically (repeatable)")
-    parser.add_argument("--churn-every-seconds", type=float, default=1.0, help="churn period (default 1s)")
+    parser.add_argument("--churn-every-seconds", type=_positive_float, default=1.0, help="churn period (default 1s)")
     parser.add_argument("--search-inclusive", action="store_true",
                         help="updated_after_utc matches records updated at that second too (default: after)")
     parser.add_argument("--api-key", default=None, help="accept this key instead of the generated demo key")
@@ -50,6 +51,44 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _port(text: str) -> int:
+    value = _number(text, int)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0 to 65535)")
+    return value
+
+
+def _share(text: str) -> float:
+    value = _number(text, float)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share between 0 and 1")
+    return value
+
+
+def _non_negative_float(text: str) -> float:
+    value = _number(text, float)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = _number(text, float)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+    return value
+
+
+def _number(text: str, kind: type) -> Any:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):  # NaN or infinite
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
     return value
 
 
@@ -79,6 +118,10 @@ def run(args: argparse.Namespace) -> int:
         if collection not in harness.collections():
             raise ConfigError(f"--churn: unknown collection {collection!r}")
         harness.set_churn(collection, every_seconds=args.churn_every_seconds)
+    try:
+        harness.start()
+    except OSError as exc:  # a busy port, or one this user may not bind
+        raise ConfigError(f"--port: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc})") from None
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with harness:
