@@ -6,17 +6,15 @@ accepted only for loopback hosts, so a typo or a hostile config cannot send the 
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
-import ipaddress
 import json
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from insightly_connector.errors import ConfigError
+from insightly_connector.host_pinning import Origin, host_allowed, parse_base_url, shown
 from insightly_connector.redaction import process_redactor
 from insightly_connector.spec import Spec, validate_against
 from insightly_connector.templating import render_build
@@ -31,6 +29,7 @@ class Credential:
     name: str
     pod: str
     base_url: str
+    origin: Origin
     username: str = field(repr=False)
     password: str = field(repr=False)
     description: str = ""
@@ -50,7 +49,8 @@ class Credential:
 
     def for_pod(self, pod: str, spec: Spec) -> Credential:
         """The same key aimed at another pod (used by `check` to say where a key does work)."""
-        return replace(self, pod=pod, base_url=_base_url_for(spec, pod, self.pod_base_urls.get(pod)))
+        origin, base_url = _base_url_for(spec, pod, self.pod_base_urls.get(pod))
+        return replace(self, pod=pod, base_url=base_url, origin=origin)
 
 
 def load_credential(source: str | Path | dict, spec: Spec, *,
@@ -60,6 +60,7 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
     for name in _secret_fields(spec):
         if isinstance(data.get(name), str):
             process_redactor.add(data[name])
+            data[name] = data[name].strip()  # a pasted key often carries a newline or spaces
     validate_against(spec.credential_form, data, "credential")
     pods = spec.credential["pods"]
     pod = normalise_pod(str(data.get("pod") or pods["default"]), pods["url_pattern"])
@@ -68,6 +69,7 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
         overrides[pod] = data["base_url"]
     for url in overrides.values():
         _require_loopback(url)
+    origin, base_url = _base_url_for(spec, pod, overrides.get(pod))
     auth = spec.credential["auth"]
     username = render_build(auth["username"], data)
     password = render_build(auth["password"], {**data, "password": data.get("password", "")})
@@ -77,7 +79,8 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
         name=str(data.get("name", "")),
         description=str(data.get("description", "")),
         pod=pod,
-        base_url=_base_url_for(spec, pod, overrides.get(pod)),
+        base_url=base_url,
+        origin=origin,
         username=username,
         password=password,
         non_secure_data=non_secure,
@@ -95,38 +98,27 @@ def normalise_pod(value: str, url_pattern: str) -> str:
         return match.group("pod").lower()
     if _POD_TOKEN.match(value.lower()):
         return value.lower()
-    raise ConfigError(f"credential.pod: {value!r} is neither a pod name such as 'na1' nor an API URL")
+    raise ConfigError(f"credential.pod: {shown(value)} is neither a pod name such as 'na1' nor an API URL")
 
 
-def _base_url_for(spec: Spec, pod: str, override: str | None) -> str:
+def _base_url_for(spec: Spec, pod: str, override: str | None) -> tuple[Origin, str]:
+    """The origin the key is bound to and the base URL: a loopback override, else the spec's host."""
     if override:
-        _require_loopback(override)
-        return override.rstrip("/")
+        return _require_loopback(override), override.rstrip("/")
     url = render_build(spec.credential["base_url"], {"pod": pod}).rstrip("/")
-    parts = urlsplit(url)
-    allowed = spec.credential.get("allowed_hosts", [])
-    if parts.scheme != "https" or not any(fnmatch.fnmatch(parts.hostname or "", host) for host in allowed):
-        raise ConfigError(f"credential.pod: {pod!r} gives host {parts.hostname!r}, which is not an allowed host")
-    return url
+    origin, _ = parse_base_url(url, "credential.pod")
+    if origin.scheme != "https" or not host_allowed(origin.host, spec.credential.get("allowed_hosts", [])):
+        raise ConfigError(f"credential.pod: {shown(pod)} gives host {origin.host!r}, which is not an allowed host "
+                          "(only https to the allowed hosts)")
+    return origin, url
 
 
-def _require_loopback(url: str) -> None:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or not _is_loopback(host):
-        raise ConfigError(
-            "credential.base_url: only a loopback harness URL (http://127.0.0.1:PORT/v3.1) may override the "
-            f"API host; {parts.scheme}://{host} is refused"
-        )
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+def _require_loopback(url: str) -> Origin:
+    origin, _ = parse_base_url(url, "credential.base_url")
+    if not origin.is_loopback:
+        raise ConfigError("credential.base_url: only a loopback harness URL (http://127.0.0.1:PORT/v3.1) may "
+                          f"override the API host; {origin.scheme}://{origin.host} is refused")
+    return origin
 
 
 def _secret_fields(spec: Spec) -> list[str]:
@@ -136,13 +128,17 @@ def _secret_fields(spec: Spec) -> list[str]:
 
 def _read(path: str | Path) -> dict:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = Path(path).read_bytes().decode("utf-8-sig")
     except OSError as exc:
         raise ConfigError(f"credential file {path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"credential file {path}: not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"credential file {path}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+    except RecursionError:
+        raise ConfigError(f"credential file {path}: nested too deeply to be a credential") from None
     if not isinstance(data, dict):
         raise ConfigError(f"credential file {path}: must hold a JSON object")
     return data

@@ -31,6 +31,7 @@ from typing import Any
 import orjson
 
 from insightly_connector.catalog import select
+from insightly_connector.created_record import Claims, CreatedRecordFinder, before_send, holds
 from insightly_connector.custom_fields import fetch_custom_fields
 from insightly_connector.errors import (
     AccessDenied,
@@ -308,39 +309,6 @@ def _render_param(text: str, values: Mapping[str, Any]) -> str:
         raise RecordRejected("validation", f"cannot address the record: {exc}") from None
 
 
-# -- matching records the API returns against what was sent -----------------------------------------
-
-
-def holds(sent: Any, got: Any) -> bool:
-    """True when `got` (as the API returns it) holds everything in `sent` (as it was sent).
-
-    Objects match on the keys sent; arrays when each sent item is held by some returned item; dates
-    when they name the same moment in either spelling; numbers by value."""
-    if isinstance(sent, Mapping):
-        return isinstance(got, Mapping) and all(holds(value, got.get(name)) for name, value in sent.items())
-    if isinstance(sent, list):
-        return isinstance(got, list) and all(any(holds(item, candidate) for candidate in got) for item in sent)
-    if sent is None or sent == "":
-        return got is None or got == "" or got == []
-    if isinstance(sent, bool) or isinstance(got, bool):
-        return sent is got
-    if isinstance(sent, (int, float)) and isinstance(got, (int, float)):
-        return float(sent) == float(got)
-    if isinstance(sent, str) and isinstance(got, str):
-        return sent == got or _same_moment(sent, got)
-    return bool(sent == got)
-
-
-def _same_moment(first: str, second: str) -> bool:
-    try:
-        one, two = datetime.fromisoformat(first), datetime.fromisoformat(second)
-    except ValueError:
-        return False
-    if (one.tzinfo is None) != (two.tzinfo is None):
-        one, two = one.replace(tzinfo=None), two.replace(tzinfo=None)
-    return one == two
-
-
 # -- sending ----------------------------------------------------------------------------------------
 
 
@@ -385,7 +353,10 @@ class _Writer:
         self._stop = threading.Event()
         self._stop_error: ConnectorError | None = None
         self._limit_error: ApiError | None = None
-        self._claimed: set[Any] = set()
+        self._claims = Claims()
+        create = target.write.get("create") or {}
+        self._created = CreatedRecordFinder(primary_key=target.primary_key, created_field=create.get("created_field"),
+                                            created_format=create.get("created_format"), claims=self._claims)
         self._crash: BaseException | None = None  # an unexpected error in a worker, re-raised by run()
 
     # -- planning helpers --------------------------------------------------------------------------
@@ -423,7 +394,7 @@ class _Writer:
         self.progress = progress
         for line_state in state.lines.values():
             if line_state.event == "confirmed" and line_state.entry.get("id") is not None:
-                self._claimed.add(line_state.entry["id"])
+                self._claims.add(line_state.entry["id"])
         for reject in plan.rejects:
             known = state.get(reject.line)
             if known is not None and known.event in ("confirmed", "rejected"):
@@ -569,26 +540,19 @@ class _Writer:
     # -- resolving an unknown create ---------------------------------------------------------------
 
     def _find_created(self, write: PlannedWrite, since: datetime | None) -> Any:
-        """The id of the record a create with an unknown outcome made, or None if it made none."""
+        """The id of the record a create with an unknown outcome made, None if it made none.
+
+        Raises RecordRejected (`outcome_unknown`) when the evidence cannot tell."""
         if self.dry_run:
             return None
         body = self.templates.request("create", write.payload).body or {}
         key_value = field_value(write.payload, self.upsert_key, self.shape) if self.upsert_key else None
-        by_key = key_value not in (None, "") and self.templates.has_lookup
-        # The upsert key names one record by itself (and a lookup may answer in brief, without every
-        # field sent); a fingerprint must hold every field sent.
-        candidates = self._lookup(self.upsert_key, key_value) if by_key else self._recently_updated(since)
-        primary_key = self.target.primary_key
-        for record in candidates:
-            record_id = record.get(primary_key)
-            if record_id is None or not (by_key or holds(body, record)):
-                continue
-            with self._lock:
-                if record_id in self._claimed:
-                    continue
-                self._claimed.add(record_id)
-            return record_id
-        return None
+        if key_value not in (None, "") and self.templates.has_lookup:
+            # The upsert key names one record by itself (and a lookup may answer in brief).
+            return self._created.find(write.line, since, iter(self._lookup(self.upsert_key, key_value)),
+                                      lambda record: True)
+        return self._created.find(write.line, since, self._recently_updated(since),
+                                  lambda record: holds(body, record))
 
     def _recently_updated(self, since: datetime | None) -> Iterator[dict[str, Any]]:
         """Records updated since `since` (incremental search), else the whole collection."""
@@ -612,11 +576,11 @@ class _Writer:
                 raise TransientError(f"{path}: too many recently updated records to resolve an unknown create")
 
     def _server_time_before_send(self) -> datetime:
-        """A lower bound of the server clock now, one granularity early for the Date header's rounding."""
+        """A lower bound of the server clock at the send, from a `Date` the server really sent."""
         granularity = timedelta(seconds=1)
         if self.target.incremental:
             granularity = CursorPolicy.from_config(self.target.incremental).granularity
-        return self.client.server_time().replace(microsecond=0) - granularity
+        return before_send(self.client.server_time(probe=True), granularity)
 
     def _id_from(self, response: Any, payload: dict[str, Any]) -> Any:
         try:
@@ -625,8 +589,7 @@ class _Writer:
             body = None
         record_id = body.get(self.target.primary_key) if isinstance(body, dict) else None
         if record_id is not None:
-            with self._lock:
-                self._claimed.add(record_id)
+            self._claims.add(record_id)
         return record_id if record_id is not None else payload.get(self.target.primary_key)
 
     # -- outcomes ----------------------------------------------------------------------------------

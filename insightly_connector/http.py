@@ -11,25 +11,27 @@ import base64
 import random
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import orjson
 import requests
-from requests.adapters import HTTPAdapter
 
 from insightly_connector.credentials import Credential
 from insightly_connector.errors import (
     AccessDenied,
     ApiError,
     AuthError,
+    ConnectorError,
     NotFound,
     OutcomeUnknown,
     QuotaExhausted,
     RecordLimitReached,
     TransientError,
 )
+from insightly_connector.host_pinning import ForeignHostRefused, PinnedHostAdapter
 from insightly_connector.limiter import RateLimiter, shared_limiter
 from insightly_connector.redaction import process_redactor
 from insightly_connector.spec import Spec
@@ -62,6 +64,7 @@ class Client:
         self._retry = dict(http.get("retry", {}))
         if max_attempts is not None:
             self._retry["max_attempts"] = max_attempts
+        self._rate_limited_budget = float(self._retry["rate_limited_budget_seconds"])
         self._errors = http.get("errors", {})
         self._message_field = http.get("error_message_field")
         quota = http.get("daily_quota", {})
@@ -79,7 +82,7 @@ class Client:
             "User-Agent": f"{spec.connector.get('code', 'connector')}/{spec.connector.get('version', '0')}",
         })
         pool = max(4, self.limiter.max_in_flight * 2)
-        adapter = HTTPAdapter(pool_connections=pool, pool_maxsize=pool, max_retries=0)
+        adapter = PinnedHostAdapter(credential.origin, pool_connections=pool, pool_maxsize=pool, max_retries=0)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._lock = threading.Lock()
@@ -87,6 +90,7 @@ class Client:
         self.quota_remaining: int | None = None
         self.quota_limit: int | None = None
         self.stats = {"requests": 0, "retries": 0, "throttled": 0, "bytes": 0}
+        self.on_wait: Callable[[str], None] | None = None  # told of long waits (pace, 429s), for progress
 
     def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
                 idempotent: bool | None = None) -> requests.Response:
@@ -96,44 +100,67 @@ class Client:
             idempotent = method in _IDEMPOTENT_METHODS
         body = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
-        max_attempts = int(self._retry.get("max_attempts", 5))
-        for attempt in range(1, max_attempts + 1):
-            last = attempt == max_attempts
+        max_attempts = int(self._retry["max_attempts"])
+        failures = 0  # 5xx answers and network failures: each counts against max_attempts
+        throttles = 0  # 429s: waited out within the rate-limit budget, never counted as attempts
+        waited = 0.0
+        while True:
             if self.quota_remaining == 0:
                 raise QuotaExhausted(self._quota_message())
-            self.limiter.acquire()
+            self.limiter.acquire(self._tell_pace_wait if self.on_wait else None)
             try:
-                response = self._send(method, path, params, body, headers, idempotent, last)
+                response = self._send(method, path, params, body, headers, idempotent,
+                                      last=failures + 1 >= max_attempts)
             finally:
                 self.limiter.release()
             if response is None:
-                self._sleep_backoff(attempt, None)
+                failures += 1
+                self._sleep(self._backoff(failures))
                 continue
             self._observe(response)
             if 200 <= response.status_code < 300:
                 return response
             rule = self._rule(response.status_code)
-            if rule.get("retry"):
-                if self._is_rate_limit(rule):
-                    if self.quota_remaining == 0:
-                        raise QuotaExhausted(self._quota_message())
-                    self._count("throttled")
-                elif not idempotent:
-                    raise OutcomeUnknown(self._describe(method, path, response, rule,
-                                                        "the server failed after receiving the request"))
-                if not last:
-                    self._sleep_backoff(attempt, response)
-                    continue
-                raise TransientError(self._describe(method, path, response, rule, f"gave up after {attempt} attempts"))
-            raise self._api_error(method, path, response, rule)
-        raise AssertionError("unreachable: the retry loop returns or raises")
+            if not rule.get("retry"):
+                raise self._api_error(method, path, response, rule)
+            if self._is_rate_limit(rule):
+                if self.quota_remaining == 0:
+                    raise QuotaExhausted(self._quota_message())
+                self._count("throttled")
+                throttles += 1
+                wait = self._wait_before_retry(response, throttles)
+                if waited + wait > self._rate_limited_budget:
+                    raise TransientError(self._describe(
+                        method, path, response, rule,
+                        f"still rate limited after waiting {waited:.0f} s (http.retry.rate_limited_budget_seconds)"))
+                waited += wait
+                self.limiter.throttled(wait)
+                if self.on_wait and wait >= 1:
+                    self.on_wait(f"rate limited by the API (HTTP 429): waiting {wait:.0f} s")
+                self._sleep(wait)
+                continue
+            if not idempotent:
+                raise OutcomeUnknown(self._describe(method, path, response, rule,
+                                                    "the server failed after receiving the request"))
+            failures += 1
+            if failures >= max_attempts:
+                raise TransientError(self._describe(method, path, response, rule,
+                                                    f"gave up after {failures} attempts"))
+            self._sleep(self._wait_before_retry(response, failures))
 
-    def server_time(self) -> datetime:
+    def server_time(self, *, probe: bool = False) -> datetime:
         """A lower bound of the server's clock now (from the latest `Date` header), for sync starts.
 
-        Before any response has been seen, the local clock minus the spec's allowed clock skew."""
+        Before any response has been seen: with `probe`, the spec's check request is sent to learn
+        the server's clock (a create's evidence needs a true lower bound); without, the local clock
+        minus the spec's allowed clock skew."""
         with self._lock:
             clock = self._server_clock
+        if clock is None and probe:
+            check = self.spec.credential["check"]
+            self.request(check["method"], check["path"])
+            with self._lock:
+                clock = self._server_clock
         if clock is None:
             return datetime.now(timezone.utc).replace(microsecond=0) - self._skew
         server_date, seen_at = clock
@@ -159,6 +186,8 @@ class Client:
                                              headers=headers, timeout=self._timeout, allow_redirects=False)
             self._count("bytes", len(response.content))
             return response
+        except ForeignHostRefused as exc:
+            raise ConnectorError(f"{method} {path}: {exc}") from None
         except requests.ConnectTimeout as exc:
             failure, sent = exc, False
         except requests.ConnectionError as exc:
@@ -171,7 +200,6 @@ class Client:
             raise OutcomeUnknown(f"{reason}: no answer after the request may have reached the server") from None
         if last:
             raise TransientError(f"{reason}: network failure, gave up after retries") from None
-        self._count("retries")
         return None
 
     def _observe(self, response: requests.Response) -> None:
@@ -200,19 +228,26 @@ class Client:
         with self._lock:
             self.stats[name] += amount
 
-    def _sleep_backoff(self, attempt: int, response: requests.Response | None) -> None:
+    def _tell_pace_wait(self, seconds: float) -> None:
+        if self.on_wait:
+            rate = requests_per_second(self.spec, self.credential)
+            self.on_wait(f"waiting {seconds:.0f} s for the rate limiter ({rate:g} requests a second)")
+
+    def _wait_before_retry(self, response: requests.Response, attempt: int) -> float:
+        """The server's `Retry-After` in seconds (capped by the spec) if it sent one, else a backoff."""
+        value = response.headers.get(self._retry["retry_after_header"], "").strip()
+        if value.isdigit():
+            return min(float(value), float(self._retry["max_retry_after_seconds"]))
+        return self._backoff(attempt)
+
+    def _backoff(self, attempt: int) -> float:
+        """Exponential backoff with jitter, so processes sharing an account don't retry in step."""
+        initial, ceiling = float(self._retry["initial_backoff_seconds"]), float(self._retry["max_backoff_seconds"])
+        return min(ceiling, initial * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
+
+    def _sleep(self, seconds: float) -> None:
         self._count("retries")
-        wait = None
-        header = self._retry.get("retry_after_header", "Retry-After")
-        if response is not None and response.headers.get(header, "").strip().isdigit():
-            wait = min(float(response.headers[header]), float(self._retry.get("max_retry_after_seconds", 120)))
-        if wait is None:
-            initial = float(self._retry.get("initial_backoff_seconds", 0.5))
-            ceiling = float(self._retry.get("max_backoff_seconds", 30))
-            wait = min(ceiling, initial * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
-        if response is not None and self._is_rate_limit(self._rule(response.status_code)):
-            self.limiter.throttled(wait)
-        time.sleep(wait)
+        time.sleep(seconds)
 
     def _api_message(self, response: requests.Response) -> str:
         text = ""

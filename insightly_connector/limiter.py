@@ -12,10 +12,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 
 _WINDOW_SECONDS = 1.0
 _MARGIN_STEP_SECONDS = 0.02  # widening per 429 received
 _MAX_MARGIN_SECONDS = 0.1
+_LONG_WAIT_SECONDS = 1.0
 
 
 class RateLimiter:
@@ -33,8 +35,11 @@ class RateLimiter:
         self._paused_until = 0.0
         self._cond = threading.Condition()
 
-    def acquire(self) -> None:
-        """Block until one more request may be sent, then count it as sent and in flight."""
+    def acquire(self, on_long_wait: Callable[[float], None] | None = None) -> None:
+        """Block until one more request may be sent, then count it as sent and in flight.
+
+        `on_long_wait(seconds)` hears once of a wait of a second or more, so a slow pace is visible."""
+        told = on_long_wait is None
         with self._cond:
             while True:
                 now = time.monotonic()
@@ -47,6 +52,9 @@ class RateLimiter:
                     self._sent.append(now)
                     self._in_flight += 1
                     return
+                if not told and wait >= _LONG_WAIT_SECONDS:
+                    told = True
+                    on_long_wait(wait)
                 self._cond.wait(timeout=wait if wait > 0 else None)
 
     def release(self) -> None:

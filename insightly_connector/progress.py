@@ -29,6 +29,7 @@ class Progress:
         self._last_draw = float("-inf")
         self._live = False  # a TTY line is drawn and not yet ended
         self._started = 0.0
+        self._last_wait = float("-inf")
 
     def resource_started(self, name: str, *, since: str | None = None, resumed: bool = False) -> None:
         """`since` is the incremental cursor; None means a full read."""
@@ -53,6 +54,14 @@ class Progress:
                           quota_remaining: int | None = None) -> None:
         self._line(f"{name}: {status}: {records} records, {pages} pages, {requests} requests"
                    f"{_quota(quota_remaining)}")
+
+    def waiting(self, reason: str) -> None:
+        """A long wait (a slow pace, a 429): said at most once per interval, so a log shows it."""
+        now = time.monotonic()
+        if self.quiet or now - self._last_wait < self.interval:
+            return
+        self._last_wait = now
+        self._line(reason)
 
     def warning(self, message: str) -> None:
         self._end_live()

@@ -79,6 +79,7 @@ def read(client: Any, spec: Any, resources: Sequence[Any] | None, *, emitter: Em
     check_state(spec, state, full_refresh=full_refresh)
     emitter.open_output()
     progress = progress or Progress(quiet=True)
+    client.on_wait = progress.waiting
     if resources is None or any(isinstance(r, str) for r in resources):
         resources = resolve_resources(client, spec, list(resources) if resources is not None else None)
     run = _Run(client, spec, emitter, state, progress, limit, full_refresh)

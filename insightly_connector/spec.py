@@ -384,9 +384,13 @@ def _is_secret(schema: dict, error: ValidationError) -> bool:
                                         or n.get("x-nexla", {}).get("secured")) for n in nodes)
 
 
+_MAX_SHOWN_VALUE_CHARS = 120
+
+
 def _explain(error: ValidationError, reveal: bool) -> str:
     """jsonschema's own sentence when it is safe and short; otherwise one built without the value."""
     scalar = error.instance is None or isinstance(error.instance, (str, int, float, bool))
+    reveal = reveal and len(repr(error.instance)) <= _MAX_SHOWN_VALUE_CHARS  # a megabyte echoed back helps nobody
     if error.validator == "not" and error.validator_value == {}:  # `not: {}`: the key may not be here
         return "is not allowed here"
     examples = error.schema.get("examples") if isinstance(error.schema, dict) else None

@@ -2,7 +2,8 @@
 
 import pytest
 
-from insightly_connector.destination import _Templates, holds
+from insightly_connector.created_record import holds
+from insightly_connector.destination import _Templates
 from insightly_connector.record_validation import RecordRejected
 from insightly_connector.spec import load_spec
 

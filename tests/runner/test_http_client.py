@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -134,3 +135,50 @@ def test_a_429_widens_the_limiters_margin_and_pauses_every_sender():
     for _ in range(20):
         limiter.throttled(0.0)
     assert limiter.window <= before + 0.1
+
+
+def test_429s_are_waited_out_and_never_use_up_the_attempts(spec):
+    with Harness(rate_limit_per_second=None) as harness, make_client(spec, harness) as client:
+        harness.inject(status=429, count=3 * client._retry["max_attempts"], method="GET", retry_after=0)
+        harness.inject(status=503, count=client._retry["max_attempts"] - 1, method="GET", after=0)
+        client._retry = {**client._retry, "initial_backoff_seconds": 0.01, "max_backoff_seconds": 0.02}
+        response = client.request("GET", "/Contacts", params={"top": 1})
+        statuses = [e.status for e in harness.requests()]
+    assert response.status_code == 200
+    assert statuses.count(429) == 3 * client._retry["max_attempts"] and statuses.count(503) == 5
+
+
+def test_429s_beyond_the_rate_limited_budget_stop_with_a_clear_message(spec):
+    with Harness(rate_limit_per_second=None) as harness, make_client(spec, harness) as client:
+        client._rate_limited_budget = 2.5
+        harness.inject(status=429, count=50, method="GET", retry_after=1)
+        with pytest.raises(TransientError) as caught:
+            client.request("GET", "/Contacts")
+        sent = len(harness.requests())
+    assert sent == 3 and "still rate limited after waiting 2 s" in str(caught.value)
+
+
+def test_processes_pacing_alone_on_one_account_all_finish(spec):
+    """Three clients with limiters of their own (as three processes have) share a strict 4/s limit."""
+    with Harness(rate_limit_per_second=4) as harness:
+        credential = load_credential(credential_dict(harness), spec)
+        clients = [Client(spec, credential, limiter=RateLimiter(4, max_in_flight=2)) for _ in range(3)]
+        failures: list[BaseException] = []
+
+        def work(client: Client) -> None:
+            try:
+                for _ in range(6):
+                    client.request("GET", "/Contacts", params={"top": 1})
+            except BaseException as exc:  # collected and asserted below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=work, args=(client,)) for client in clients]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        for client in clients:
+            client.close()
+        statuses = [e.status for e in harness.requests()]
+    assert failures == [] and statuses.count(200) == 18
+    assert statuses.count(429) > 0  # they did collide: the point is that they finished anyway
