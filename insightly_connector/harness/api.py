@@ -27,6 +27,7 @@ from insightly_connector.harness.faults import Churn, Injection, RandomFaults
 from insightly_connector.harness.limits import DailyQuota, RateWindow
 from insightly_connector.harness.plans import missing_status
 from insightly_connector.harness.request_log import RequestLog, RequestLogEntry
+from insightly_connector.harness.routing import MethodNotAllowed, NoRoute, Route, RouteTable
 from insightly_connector.harness.selection import Selection
 from insightly_connector.harness.table import CollectionSpec
 from insightly_connector.harness.validation import Invalid
@@ -41,16 +42,61 @@ BAD_DATA = "Data validation error."
 EXTRA_WRONG_FORMS = {"quote": "Quotation", "quotes": "Quotation"}
 SPECIAL_ROUTES = ("Tags", "CustomFields", "CustomObjects", "Users")
 PAGING_PARAMS = ("skip", "top", "brief", "count_total")
+RESOLVED_ROUTES_KEPT = 4096  # successful route resolutions remembered, per (method, path)
+
+# Every route of the emulated API, after `/v3.1`. The first segment is resolved first (unknown: 404; the
+# wrong singular or plural: 405; an object the plan lacks: 403 or 404), then the first pattern here that
+# matches the path owns it: its route for the method answers, else 405 (404 when none of its routes
+# exists for the collection). `when` is an operation the collection must have for the route to exist
+# (see routing.py); `{collection}` is a collection of the resource table and `{id}` its primary key (a
+# non-integer for an integer key answers 400 whatever the method). Literals match case-insensitively.
+API_ROUTES = (
+    # method   path                                     handler                  when
+    # Insightly's fixed endpoints: GET only, and nothing else below them.
+    Route("GET", "/Users/Me", "_me"),
+    Route("GET", "/Users/Me/**", "_not_found"),
+    Route("GET", "/Tags", "_tags"),
+    Route("GET", "/Tags/**", "_not_found"),
+    Route("GET", "/CustomFields/{object}", "_custom_fields"),
+    Route("GET", "/CustomFields/{object}/Search", "_custom_field"),
+    Route("GET", "/CustomFields/{object}/{other}", "_under_custom_fields"),
+    Route("GET", "/CustomFields/**", "_not_found"),
+    Route("GET", "/CustomObjects", "_custom_objects"),
+    Route("GET", "/CustomObjects/{name}", "_custom_object"),
+    Route("GET", "/CustomObjects/**", "_not_found"),
+    # Every collection of the resource table, custom objects included.
+    Route("GET", "/{collection}", "_read"),
+    Route("POST", "/{collection}", "_create_in", when="create"),
+    Route("PUT", "/{collection}", "_update_in", when="update"),
+    Route("DELETE", "/{collection}", "_delete_by_query", when="delete_by_query"),  # ?id=
+    Route("GET", "/{collection}/Search", "_search_route", when="search"),
+    Route("GET", "/{collection}/SearchByTag", "_search_by_tag_route", when="search_by_tag"),
+    Route("GET", "/{collection}/{id}", "_get"),  # 405 where the collection has no get
+    Route("DELETE", "/{collection}/{id}", "_delete_by_path", when="delete_by_path"),
+    # Notes, child records and nested collections; the resource table's subresources decide (404/405).
+    Route("*", "/{collection}/{id}/{sub}", "_subresource"),
+    Route("*", "/{collection}/{id}/{sub}/{child_id}", "_subresource"),
+    Route("*", "/{collection}/{id}/**", "_not_found"),
+)
 
 
-class ApiError(Exception):
+def collection_has(when: str, values: dict) -> bool:
+    """A route's `when`: an operation of the resource table, or `delete_by_path` / `delete_by_query` (where
+    the collection's DELETE takes the id)."""
+    operations = values["collection"].operations
+    if when.startswith("delete_by_"):
+        return operations.get("delete", {}).get("id_in") == when.removeprefix("delete_by_")
+    return when in operations
+
+
+class EmulatedError(Exception):
     def __init__(self, status: int, message: str, headers: dict | None = None):
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers or {}
 
 
 @dataclass
-class Request:
+class IncomingRequest:
     method: str
     path: str  # as sent, without the query string
     query: dict[str, str]
@@ -59,7 +105,7 @@ class Request:
 
 
 @dataclass
-class Response:
+class OutgoingResponse:
     status: int
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
@@ -102,10 +148,14 @@ class InsightlyApi:
         self.lock = threading.RLock()
         self._names = {name.lower(): name for name in (*dataset.specs, *SPECIAL_ROUTES)}
         self._wrong_forms = _wrong_forms(dataset.specs)
+        self._routes = RouteTable([route.bound_to(self) for route in API_ROUTES], case_sensitive=False,
+                                  converters={"collection": self._collection_param, "id": self._id_param},
+                                  condition=collection_has)
+        self._resolved: dict[tuple[str, str], tuple[Route, dict]] = {}
 
     # ---- the request pipeline --------------------------------------------------------------------------
 
-    def handle(self, request: Request) -> Response:
+    def handle(self, request: IncomingRequest) -> OutgoingResponse:
         with self.lock:
             pause = self.faults.delay_seconds()
         if pause:
@@ -151,110 +201,191 @@ class InsightlyApi:
                 return injection
         return None
 
-    def _injected(self, kind: str, status: int | None, retry_after: int | None) -> Response:
+    def _injected(self, kind: str, status: int | None, retry_after: int | None) -> OutgoingResponse:
         if kind == "reset":
-            return Response(0, action="reset")
+            return OutgoingResponse(0, action="reset")
         headers = {"Retry-After": str(retry_after)} if status == 429 and retry_after is not None else {}
         return _error(status, _STATUS_TEXT.get(status, "Injected fault."), headers)
 
-    def _process(self, request: Request, path: str, arrived: float) -> Response:
+    def _process(self, request: IncomingRequest, path: str, arrived: float) -> OutgoingResponse:
         try:
             if not request.path.startswith(API_PREFIX + "/"):
                 raise _no_route(request.path)
             user_id = self._authenticate(request.headers.get("authorization", ""))
             self.quota.roll(self.clock.now().date())
             if self.quota.remaining <= 0:
-                raise ApiError(429, f"Daily API request limit of {self.quota.limit} reached. Try again tomorrow.")
+                raise EmulatedError(429, f"Daily API request limit of {self.quota.limit} reached. Try again tomorrow.")
             if not self.rate.admit(arrived):
-                raise ApiError(429, f"Too many requests: at most {self.rate.per_second} a second.",
+                raise EmulatedError(429, f"Too many requests: at most {self.rate.per_second} a second.",
                                {"Retry-After": "1"})
             self.quota.spend()
             return self._route(request, path, user_id)
-        except ApiError as exc:
+        except EmulatedError as exc:
             return _error(exc.status, exc.message, exc.headers)
 
     def _authenticate(self, header: str) -> int:
         scheme, _, encoded = header.partition(" ")
         if scheme.lower() != "basic" or not encoded.strip():
-            raise ApiError(401, "Authentication failed.")
+            raise EmulatedError(401, "Authentication failed.")
         try:
             decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
         except (binascii.Error, UnicodeDecodeError) as exc:
-            raise ApiError(401, "Authentication failed.") from exc
+            raise EmulatedError(401, "Authentication failed.") from exc
         key = decoded.split(":", 1)[0]
         if key in self.disabled_keys:
-            raise ApiError(403, "API access is disabled for this user.")
+            raise EmulatedError(403, "API access is disabled for this user.")
         if key not in self.keys:
-            raise ApiError(401, "Authentication failed.")
+            raise EmulatedError(401, "Authentication failed.")
         return self.keys[key]
 
     # ---- routing ---------------------------------------------------------------------------------------
 
-    def _route(self, request: Request, path: str, user_id: int) -> Response:
+    def _route(self, request: IncomingRequest, path: str, user_id: int) -> OutgoingResponse:
+        """The first segment names the resource (404 unknown, 405 its wrong singular or plural, then the
+        plan's 403/404); API_ROUTES picks the handler for the rest. A resolution depends on the method
+        and path alone, so successful ones are remembered (a client pages the same path over and over)."""
+        resolved = self._resolved.get((request.method, path))
+        if resolved is None:
+            resolved = self._resolve(request, path)
+            if len(self._resolved) >= RESOLVED_ROUTES_KEPT:
+                self._resolved.clear()
+            self._resolved[request.method, path] = resolved
+        route, values = resolved
+        return route.handler(request, user_id, **values)
+
+    def _resolve(self, request: IncomingRequest, path: str) -> tuple[Route, dict]:
         parts = [p for p in path.split("/") if p]
-        method = request.method
         if not parts:
             raise _no_route(request.path)
-        name = self._names.get(parts[0].lower())
+        parts[0] = self._resource_name(parts[0], request)
+        try:
+            return self._routes.resolve(request.method, parts)
+        except MethodNotAllowed:
+            raise _not_allowed(request.method) from None
+        except NoRoute:
+            raise _no_route(request.path) from None
+
+    def _resource_name(self, segment: str, request: IncomingRequest) -> str:
+        name = self._names.get(segment.lower())
         if name is None:
-            if parts[0].lower() in self._wrong_forms:
-                raise ApiError(405, f"The requested resource does not support http method '{method}'.")
+            if segment.lower() in self._wrong_forms:
+                raise _not_allowed(request.method)
             raise _no_route(request.path)
         status = missing_status(self.plan, name)
         if status == 403:
-            raise ApiError(403, f"API User does not have access to {name}.")
+            raise EmulatedError(403, f"API User does not have access to {name}.")
         if status == 404:
             raise _no_route(request.path)
-        words = [p.lower() for p in parts]
-        if name in SPECIAL_ROUTES and (name != "Users" or words[1:2] == ["me"]):
-            return self._special(name, parts, request, user_id)
-        spec = self.dataset.specs[name]
-        if len(parts) == 1:
-            return self._on_collection(spec, request, user_id)
-        if len(parts) == 2 and words[1] in ("search", "searchbytag"):
-            operation = "search" if words[1] == "search" else "search_by_tag"
-            if not spec.has(operation):
-                raise _no_route(request.path)
-            _require(method, "GET")
-            self._churn(name)
-            return self._search(spec, request.query, operation)
-        key = self._key(spec, parts[1])
-        if len(parts) == 2:
-            if method == "GET" and spec.has("get"):
-                return self._get(spec, key)
-            if method == "DELETE" and spec.operations.get("delete", {}).get("id_in") == "path":
-                return self._delete(spec, key)
-            raise _not_allowed(method)
-        if len(parts) in (3, 4):
-            return self._subresource(spec, key, parts[2:], request, user_id)
-        raise _no_route(request.path)
+        return name
+
+    def _collection_param(self, name: str, values: dict) -> CollectionSpec | None:
+        """`{collection}`: a collection of the resource table (the first segment, already resolved)."""
+        return self.dataset.specs.get(name)
+
+    def _id_param(self, text: str, values: dict):
+        """`{id}`: the collection's primary key; a non-integer for an integer key answers 400."""
+        return self._key(values["collection"], text)
 
     def _key(self, spec: CollectionSpec, text: str):
         if spec.primary_key and spec.field_map[spec.primary_key].type == "integer":
             try:
                 return int(text)
             except ValueError as exc:
-                raise ApiError(400, f"{BAD_PARAMETER} The id must be an integer.") from exc
+                raise EmulatedError(400, f"{BAD_PARAMETER} The id must be an integer.") from exc
         return text
 
-    def _on_collection(self, spec: CollectionSpec, request: Request, user_id: int) -> Response:
-        method, name = request.method, spec.name
-        if method == "GET":
-            if spec.shape == "object":
-                return _json(200, self.dataset.collection(name).render(next(iter(self.dataset.collection(name).keys))))
-            self._churn(name)
-            return self._list(spec, request.query)
-        if method == "POST" and spec.has("create"):
-            return self._create(spec, request.body, user_id)
-        if method == "PUT" and spec.has("update"):
-            return self._update(spec, request.body)
-        if method == "DELETE" and spec.operations.get("delete", {}).get("id_in") == "query":
-            return self._delete(spec, self._key(spec, request.query.get("id", "")))
-        raise _not_allowed(method)
+    def _not_found(self, request: IncomingRequest, user_id: int, **_) -> OutgoingResponse:
+        raise _no_route(request.path)
+
+    # ---- collections: /{Collection}, /{Collection}/Search|SearchByTag, /{Collection}/{id} ---------------
+
+    def _read(self, request: IncomingRequest, user_id: int, collection: CollectionSpec) -> OutgoingResponse:
+        records = self.dataset.collection(collection.name)
+        if collection.shape == "object":
+            return _json(200, records.render(next(iter(records.keys))))
+        self._churn(collection.name)
+        return self._list(collection, request.query)
+
+    def _create_in(self, request: IncomingRequest, user_id: int, collection: CollectionSpec) -> OutgoingResponse:
+        return self._create(collection, request.body, user_id)
+
+    def _update_in(self, request: IncomingRequest, user_id: int, collection: CollectionSpec) -> OutgoingResponse:
+        return self._update(collection, request.body)
+
+    def _delete_by_query(self, request: IncomingRequest, user_id: int,
+                         collection: CollectionSpec) -> OutgoingResponse:
+        return self._delete(collection, self._key(collection, request.query.get("id", "")))
+
+    def _delete_by_path(self, request: IncomingRequest, user_id: int, collection: CollectionSpec,
+                        id) -> OutgoingResponse:
+        return self._delete(collection, id)
+
+    def _search_route(self, request: IncomingRequest, user_id: int, collection: CollectionSpec) -> OutgoingResponse:
+        self._churn(collection.name)
+        return self._search(collection, request.query, "search")
+
+    def _search_by_tag_route(self, request: IncomingRequest, user_id: int,
+                             collection: CollectionSpec) -> OutgoingResponse:
+        self._churn(collection.name)
+        return self._search(collection, request.query, "search_by_tag")
+
+    def _get(self, request: IncomingRequest, user_id: int, collection: CollectionSpec, id) -> OutgoingResponse:
+        if not collection.has("get"):
+            raise _not_allowed(request.method)
+        body = self.dataset.collection(collection.name).render(id)
+        if body is None:
+            raise EmulatedError(404, "Record not found.")
+        return _json(200, body)
+
+    # ---- fixed endpoints: /Users/Me, /Tags, /CustomFields/{object}, /CustomObjects ------------------------
+
+    def _me(self, request: IncomingRequest, user_id: int) -> OutgoingResponse:
+        return _json(200, self.dataset.collection("Users").render(user_id))
+
+    def _tags(self, request: IncomingRequest, user_id: int) -> OutgoingResponse:
+        record_type = (request.query.get("record_type") or "").lower()
+        if record_type not in TAG_RECORD_TYPES:
+            raise EmulatedError(400, "Invalid record_type specified.")
+        tags = self.dataset.tags(TAG_RECORD_TYPES[record_type])
+        skip, top = _integer(request.query, "skip", 0), min(_integer(request.query, "top", DEFAULT_TOP), MAX_TOP)
+        headers = {"X-Total-Count": str(len(tags))} if _boolean(request.query, "count_total") else {}
+        return _json(200, orjson.dumps([{"TAG_NAME": t} for t in tags[skip:skip + top]]), headers)
+
+    def _custom_fields(self, request: IncomingRequest, user_id: int, object: str) -> OutgoingResponse:
+        return _json(200, orjson.dumps(self._custom_field_metadata(object)))
+
+    def _custom_field(self, request: IncomingRequest, user_id: int, object: str) -> OutgoingResponse:
+        fields = self._custom_field_metadata(object)
+        match = [f for f in fields if f["FIELD_NAME"] == request.query.get("fieldName")]
+        if not match:
+            raise EmulatedError(404, "Record not found.")
+        return _json(200, orjson.dumps(match[0]))
+
+    def _under_custom_fields(self, request: IncomingRequest, user_id: int, object: str,
+                             other: str) -> OutgoingResponse:
+        """`/CustomFields/{object}/{other}`: an unknown object still answers 400 before the 404."""
+        self._custom_field_metadata(object)
+        raise _no_route(request.path)
+
+    def _custom_field_metadata(self, object_name: str) -> list[dict]:
+        target = self._names.get(object_name.lower())
+        if target is None or target in SPECIAL_ROUTES:
+            raise EmulatedError(400, f"{BAD_PARAMETER} Unknown object {object_name!r}.")
+        return cf.metadata(target)
+
+    def _custom_objects(self, request: IncomingRequest, user_id: int) -> OutgoingResponse:
+        store = self.dataset.collection("CustomObjects")
+        return _json(200, _array([store.render(k) for k in store.keys]))
+
+    def _custom_object(self, request: IncomingRequest, user_id: int, name: str) -> OutgoingResponse:
+        body = self.dataset.collection("CustomObjects").render(name)
+        if body is None:
+            raise EmulatedError(404, "Record not found.")
+        return _json(200, body)
 
     # ---- reading ---------------------------------------------------------------------------------------
 
-    def _list(self, spec: CollectionSpec, query: dict) -> Response:
+    def _list(self, spec: CollectionSpec, query: dict) -> OutgoingResponse:
         """A plain list; a list parameter named after a field (`/Follows?record_type=`) filters on it."""
         params = spec.read_params()
         filters = [p for p in params if p not in PAGING_PARAMS and query.get(p) and spec.has_field(p.upper())]
@@ -264,7 +395,7 @@ class InsightlyApi:
             selection = self.dataset.collection(spec.name).everything()
         return self._page(spec, selection, query, params)
 
-    def _page(self, spec: CollectionSpec, selection: Selection, query: dict, params: list[str]) -> Response:
+    def _page(self, spec: CollectionSpec, selection: Selection, query: dict, params: list[str]) -> OutgoingResponse:
         skip = _integer(query, "skip", 0) if "skip" in params else 0
         top = min(_integer(query, "top", DEFAULT_TOP), MAX_TOP) if "top" in params else len(selection)
         brief = _boolean(query, "brief") if "brief" in params else False
@@ -273,12 +404,12 @@ class InsightlyApi:
         items = self.dataset.collection(spec.name).render_page(selection, skip, top, brief)
         return _json(200, _array(items), headers)
 
-    def _search(self, spec: CollectionSpec, query: dict, operation: str) -> Response:
+    def _search(self, spec: CollectionSpec, query: dict, operation: str) -> OutgoingResponse:
         params = spec.operations[operation]["params"]
         filters = {"case_sensitive": self.options.search_case_sensitive}
         if operation == "search_by_tag":
             if not query.get("tagName"):
-                raise ApiError(400, f"{BAD_PARAMETER} tagName is required.")
+                raise EmulatedError(400, f"{BAD_PARAMETER} tagName is required.")
             filters["tag"] = query["tagName"]
         else:
             filters.update(self._search_filters(spec, query))
@@ -289,101 +420,60 @@ class InsightlyApi:
         filters = {}
         field_name, field_value = query.get("field_name"), query.get("field_value")
         if (field_name is None) != (field_value is None):
-            raise ApiError(400, f"{BAD_PARAMETER} field_name and field_value must both be provided.")
+            raise EmulatedError(400, f"{BAD_PARAMETER} field_name and field_value must both be provided.")
         if field_name is not None:
             if field_name not in self.dataset.searchable_fields(spec.name):
-                raise ApiError(400, f"{BAD_PARAMETER} Unknown field_name {field_name!r}.")
+                raise EmulatedError(400, f"{BAD_PARAMETER} Unknown field_name {field_name!r}.")
             filters.update(field=field_name, value=field_value)
         if "updated_after_utc" in query:
             instant = parse_query_date(query["updated_after_utc"])
             if instant is None or time_field_of(spec) is None:
-                raise ApiError(400, f"{BAD_PARAMETER} updated_after_utc is not a valid date.")
+                raise EmulatedError(400, f"{BAD_PARAMETER} updated_after_utc is not a valid date.")
             filters.update(updated_after=instant, inclusive=self.options.search_inclusive)
         if "field" in filters and "updated_after" in filters and self.options.search_combined_filters == "reject":
-            raise ApiError(400, f"{BAD_PARAMETER} Only one search filter can be specified.")
+            raise EmulatedError(400, f"{BAD_PARAMETER} Only one search filter can be specified.")
         return filters
-
-    def _get(self, spec: CollectionSpec, key) -> Response:
-        body = self.dataset.collection(spec.name).render(key)
-        if body is None:
-            raise ApiError(404, "Record not found.")
-        return _json(200, body)
-
-    def _special(self, name: str, parts: list[str], request: Request, user_id: int) -> Response:
-        _require(request.method, "GET")
-        if name == "Users":  # /Users/Me
-            if len(parts) != 2:
-                raise _no_route(request.path)
-            return _json(200, self.dataset.collection("Users").render(user_id))
-        if name == "Tags" and len(parts) == 1:
-            record_type = (request.query.get("record_type") or "").lower()
-            if record_type not in TAG_RECORD_TYPES:
-                raise ApiError(400, "Invalid record_type specified.")
-            tags = self.dataset.tags(TAG_RECORD_TYPES[record_type])
-            skip, top = _integer(request.query, "skip", 0), min(_integer(request.query, "top", DEFAULT_TOP), MAX_TOP)
-            headers = {"X-Total-Count": str(len(tags))} if _boolean(request.query, "count_total") else {}
-            return _json(200, orjson.dumps([{"TAG_NAME": t} for t in tags[skip:skip + top]]), headers)
-        if name == "CustomFields" and len(parts) in (2, 3):
-            target = self._names.get(parts[1].lower())
-            if target is None or target in SPECIAL_ROUTES:
-                raise ApiError(400, f"{BAD_PARAMETER} Unknown object {parts[1]!r}.")
-            fields = cf.metadata(target)
-            if len(parts) == 2:
-                return _json(200, orjson.dumps(fields))
-            if parts[2].lower() != "search":
-                raise _no_route(request.path)
-            match = [f for f in fields if f["FIELD_NAME"] == request.query.get("fieldName")]
-            if not match:
-                raise ApiError(404, "Record not found.")
-            return _json(200, orjson.dumps(match[0]))
-        if name == "CustomObjects" and len(parts) in (1, 2):
-            store = self.dataset.collection("CustomObjects")
-            if len(parts) == 1:
-                return _json(200, _array([store.render(k) for k in store.keys]))
-            body = store.render(parts[1])
-            if body is None:
-                raise ApiError(404, "Record not found.")
-            return _json(200, body)
-        raise _no_route(request.path)
 
     # ---- writing ---------------------------------------------------------------------------------------
 
-    def _create(self, spec: CollectionSpec, body: bytes, user_id: int, **route) -> Response:
+    def _create(self, spec: CollectionSpec, body: bytes, user_id: int, **route) -> OutgoingResponse:
         document = _parse_json(body)
         try:
             record = self.writer.create(spec.name, document, user_id, **route)
         except Invalid as exc:
-            raise ApiError(400, f"{BAD_DATA} {exc}") from exc
+            raise EmulatedError(400, f"{BAD_DATA} {exc}") from exc
         except RecordLimitReached as exc:
-            raise ApiError(402, "Record limit reached.") from exc
+            raise EmulatedError(402, "Record limit reached.") from exc
         return _json(201, orjson.dumps(record))
 
-    def _update(self, spec: CollectionSpec, body: bytes) -> Response:
+    def _update(self, spec: CollectionSpec, body: bytes) -> OutgoingResponse:
         document = _parse_json(body)
         try:
             record = self.writer.update(spec.name, document)
         except Invalid as exc:
-            raise ApiError(400, f"{BAD_DATA} {exc}") from exc
+            raise EmulatedError(400, f"{BAD_DATA} {exc}") from exc
         except RecordNotFound as exc:
-            raise ApiError(404, "Record not found.") from exc
+            raise EmulatedError(404, "Record not found.") from exc
         return _json(200, orjson.dumps(record))
 
-    def _delete(self, spec: CollectionSpec, key) -> Response:
+    def _delete(self, spec: CollectionSpec, key) -> OutgoingResponse:
         """202 and gone; categories are deactivated instead ("Deactivation succeeded." in the Swagger)."""
         if spec.operations["delete"].get("deactivates"):
             record = self.dataset.collection(spec.name).get(key)
             if record is None:
-                raise ApiError(404, "Record not found.")
+                raise EmulatedError(404, "Record not found.")
             if record.get("ACTIVE") is False:
-                raise ApiError(409, "The record is already deactivated.")
+                raise EmulatedError(409, "The record is already deactivated.")
             self.writer.update(spec.name, {"ACTIVE": False}, key=key)
         elif not self.writer.delete(spec.name, key):
-            raise ApiError(404, "Record not found.")
-        return Response(202, b"", {"Content-Type": JSON})
+            raise EmulatedError(404, "Record not found.")
+        return OutgoingResponse(202, b"", {"Content-Type": JSON})
 
-    def _subresource(self, spec: CollectionSpec, key, rest: list[str], request: Request, user_id: int) -> Response:
+    def _subresource(self, request: IncomingRequest, user_id: int, collection: CollectionSpec, id, sub: str,
+                     child_id: str | None = None) -> OutgoingResponse:
         """`/{Collection}/{id}/{Sub}` and `/{Collection}/{id}/{Sub}/{childId}`: notes and child records
         (milestones, line items, price-book entries, team members) and the nested collections."""
+        spec, key, rest = collection, id, [sub] if child_id is None else [sub, child_id]
         method = request.method
         route = rest[0] if len(rest) == 1 else rest[0] + "/{}"
         route = next((known for known in spec.subresources if known.lower() == route.lower()), route)
@@ -394,7 +484,7 @@ class InsightlyApi:
             raise _not_allowed(method)
         parent = self.dataset.collection(spec.name).get(key)
         if parent is None:
-            raise ApiError(404, "Record not found.")
+            raise EmulatedError(404, "Record not found.")
         sub = route.split("/")[0]
         if sub == "Notes":
             return self._notes(spec, key, request, user_id)
@@ -403,9 +493,9 @@ class InsightlyApi:
             return self._child(spec, key, child, rest[1:], request, user_id)
         if sub in NESTED_SUBRESOURCES and method == "GET" and len(rest) == 1:
             return _json(200, orjson.dumps(parent.get(NESTED_SUBRESOURCES[sub]) or []))
-        raise ApiError(501, f"Not emulated by the harness: {method} {spec.path}/{{id}}/{route}.")
+        raise EmulatedError(501, f"Not emulated by the harness: {method} {spec.path}/{{id}}/{route}.")
 
-    def _notes(self, parent: CollectionSpec, key, request: Request, user_id: int) -> Response:
+    def _notes(self, parent: CollectionSpec, key, request: IncomingRequest, user_id: int) -> OutgoingResponse:
         notes = self.dataset.specs["Notes"]
         if request.method == "GET":
             filters = self._search_filters(notes, {k: v for k, v in request.query.items() if k == "updated_after_utc"})
@@ -416,8 +506,8 @@ class InsightlyApi:
             return self._create(notes, request.body, user_id, links=[link])
         return self._update(notes, request.body)
 
-    def _child(self, parent: CollectionSpec, key, child: CollectionSpec, child_id: list[str], request: Request,
-               user_id: int) -> Response:
+    def _child(self, parent: CollectionSpec, key, child: CollectionSpec, child_id: list[str], request: IncomingRequest,
+               user_id: int) -> OutgoingResponse:
         """A child record hangs off its parent through the parent's primary key (PROJECT_ID, ...)."""
         link_field, method = parent.primary_key, request.method
         if method == "GET":
@@ -431,13 +521,13 @@ class InsightlyApi:
             document = _parse_json(request.body)
             target = document.get(child.primary_key) if isinstance(document, dict) else None
             if target is None:
-                raise ApiError(400, f"{BAD_DATA} {child.primary_key} is required")
+                raise EmulatedError(400, f"{BAD_DATA} {child.primary_key} is required")
         existing = self.dataset.collection(child.name).get(target)
         if existing is None or existing.get(link_field) != key:
-            raise ApiError(404, "Record not found.")
+            raise EmulatedError(404, "Record not found.")
         if method == "DELETE":
             self.writer.delete(child.name, target)
-            return Response(202, b"", {"Content-Type": JSON})
+            return OutgoingResponse(202, b"", {"Content-Type": JSON})
         return self._update(child, request.body)
 
     # ---- churn -----------------------------------------------------------------------------------------
@@ -489,20 +579,20 @@ def _array(items: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def _json(status: int, body: bytes, headers: dict | None = None) -> Response:
-    return Response(status, body, {"Content-Type": JSON, **(headers or {})})
+def _json(status: int, body: bytes, headers: dict | None = None) -> OutgoingResponse:
+    return OutgoingResponse(status, body, {"Content-Type": JSON, **(headers or {})})
 
 
-def _error(status: int, message: str, headers: dict | None = None) -> Response:
+def _error(status: int, message: str, headers: dict | None = None) -> OutgoingResponse:
     return _json(status, orjson.dumps({"Message": message}), headers)
 
 
-def _no_route(path: str) -> ApiError:
-    return ApiError(404, f"No HTTP resource was found that matches the request URI '{path}'.")
+def _no_route(path: str) -> EmulatedError:
+    return EmulatedError(404, f"No HTTP resource was found that matches the request URI '{path}'.")
 
 
-def _not_allowed(method: str) -> ApiError:
-    return ApiError(405, f"The requested resource does not support http method '{method}'.")
+def _not_allowed(method: str) -> EmulatedError:
+    return EmulatedError(405, f"The requested resource does not support http method '{method}'.")
 
 
 def _require(method: str, allowed: str) -> None:
@@ -517,16 +607,16 @@ def _integer(query: dict, name: str, default: int) -> int:
     try:
         value = int(text)
     except ValueError as exc:
-        raise ApiError(400, f"{BAD_PARAMETER} {name} must be an integer.") from exc
+        raise EmulatedError(400, f"{BAD_PARAMETER} {name} must be an integer.") from exc
     if value < 0:
-        raise ApiError(400, f"{BAD_PARAMETER} {name} must not be negative.")
+        raise EmulatedError(400, f"{BAD_PARAMETER} {name} must not be negative.")
     return value
 
 
 def _boolean(query: dict, name: str) -> bool:
     text = (query.get(name) or "false").lower()
     if text not in ("true", "false"):
-        raise ApiError(400, f"{BAD_PARAMETER} {name} must be true or false.")
+        raise EmulatedError(400, f"{BAD_PARAMETER} {name} must be true or false.")
     return text == "true"
 
 
@@ -534,7 +624,7 @@ def _parse_json(body: bytes):
     try:
         return orjson.loads(body or b"null")
     except orjson.JSONDecodeError as exc:
-        raise ApiError(400, f"{BAD_DATA} The request body is not valid JSON.") from exc
+        raise EmulatedError(400, f"{BAD_DATA} The request body is not valid JSON.") from exc
 
 
 def _parsed_body(body: bytes):

@@ -17,7 +17,7 @@ import threading
 import uuid
 from datetime import datetime
 
-from insightly_connector.harness.admin import handle_admin
+from insightly_connector.harness.admin import AdminSurface
 from insightly_connector.harness.api import API_PREFIX, InsightlyApi, Options
 from insightly_connector.harness.clock import Clock
 from insightly_connector.harness.dataset import Dataset
@@ -71,7 +71,7 @@ class Harness:
 
     def start(self) -> Harness:
         if self._server is None:
-            self._server = HarnessServer(self._port, self.api.handle, lambda r: handle_admin(self, r),
+            self._server = HarnessServer(self._port, self.api.handle, AdminSurface(self).handle,
                                          self.clock.http_date)
             self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.1},
                                             name=f"insightly-harness-{self.pod}", daemon=True)

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
 
-from insightly_connector.harness.api import JSON, Request, Response
+from insightly_connector.harness.api import JSON, IncomingRequest, OutgoingResponse
 
 ADMIN_PREFIX = "/__harness"
 IDLE_SECONDS = 120  # an idle keep-alive connection is closed after this long
@@ -33,8 +33,8 @@ class HarnessServer(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 64
 
-    def __init__(self, port: int, handle_api: Callable[[Request], Response],
-                 handle_admin: Callable[[Request], Response], http_date: Callable[[], str]):
+    def __init__(self, port: int, handle_api: Callable[[IncomingRequest], OutgoingResponse],
+                 handle_admin: Callable[[IncomingRequest], OutgoingResponse], http_date: Callable[[], str]):
         self.handle_api, self.handle_admin, self.http_date = handle_api, handle_admin, http_date
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
@@ -75,11 +75,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _dispatch(self):
         try:
             url = urlsplit(self.path)
-            request = Request(method=self.command, path=unquote(url.path), query=dict(parse_qsl(url.query, True)),
-                              headers={k.lower(): v for k, v in self.headers.items()}, body=self._read_body())
+            request = IncomingRequest(method=self.command, path=unquote(url.path),
+                                      query=dict(parse_qsl(url.query, True)),
+                                      headers={k.lower(): v for k, v in self.headers.items()}, body=self._read_body())
         except ValueError:  # a malformed Content-Length or chunk size: answer, then drop the connection
             self.close_connection = True
-            self._send(Response(400, orjson.dumps({"Message": "The request is invalid."}), {"Content-Type": JSON}))
+            self._send(OutgoingResponse(400, orjson.dumps({"Message": "The request is invalid."}),
+                                        {"Content-Type": JSON}))
             return
         try:
             if request.path == ADMIN_PREFIX or request.path.startswith(ADMIN_PREFIX + "/"):
@@ -88,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
                 response = self.server.handle_api(request)
         except Exception as exc:  # a harness bug must not take the server down; say what happened
             traceback.print_exc(file=sys.stderr)
-            response = Response(500, orjson.dumps({"Message": f"Harness error: {type(exc).__name__}: {exc}"}),
+            response = OutgoingResponse(500, orjson.dumps({"Message": f"Harness error: {type(exc).__name__}: {exc}"}),
                                 {"Content-Type": JSON})
         self._send(response)
 
@@ -108,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length > 0 else b""
 
-    def _send(self, response: Response) -> None:
+    def _send(self, response: OutgoingResponse) -> None:
         if response.delay:
             time.sleep(response.delay)
         if response.action == "reset":
