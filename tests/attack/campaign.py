@@ -211,7 +211,7 @@ def _short(text: str, limit: int = 220) -> str:
 
 # ---- configuration ------------------------------------------------------------------------------------
 
-def write_config(directory: Path, *, page_size: int = 100, read_timeout: float = 1.0,
+def write_config(directory: Path, *, page_size: int = 100, read_timeout: float = 0.6,
                  edit: Callable[[dict], None] | None = None) -> Path:
     """connector.yaml with short backoffs and timeouts (and `edit` applied), next to a `schemas` link."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -221,6 +221,10 @@ def write_config(directory: Path, *, page_size: int = 100, read_timeout: float =
                           "max_retry_after_seconds": 0.1})
     http["timeout_seconds"] = {"connect": 2, "read": read_timeout}
     document["defaults"]["read"]["pagination"]["page_size"] = page_size
+    rate = http["rate_limit"]  # the harness runs without a per-second limit: pacing is not under test here
+    rate["requests_per_second"] = 500
+    if isinstance(rate.get("plans"), dict):
+        rate["plans"] = {plan: 500 for plan in rate["plans"]}
     if edit is not None:
         edit(document)
     link = directory / "schemas"
@@ -358,7 +362,7 @@ FAULT_KINDS: dict[str, dict[str, Any]] = {
     "reset": {"kind": "reset"},
     "truncate": {"kind": "truncate"},
     "reset_after_processing": {"kind": "reset_after_processing"},
-    "delay_after_processing": {"kind": "delay_after_processing", "seconds": 1.6},
+    "delay_after_processing": {"kind": "delay_after_processing", "seconds": 1.0},
 }
 RANDOM_MIX = {"error_rate": 0.1, "reset_rate": 0.08, "truncate_rate": 0.08, "burst_429_every": 7}
 
@@ -670,6 +674,9 @@ def kill_write_case(harness: Any, workdir: Path, config: Path, seed: int, figure
     harness.clear_faults()
     harness.set_faults(latency_ms=latency_ms, seed=seed)
     first = _kill_at(_spawn(argv), rng.uniform(*window))
+    # A request the killed process had already sent may still be queued behind the harness's latency;
+    # let it land before the resume, as it would have long before a person re-ran the write.
+    time.sleep(2 * latency_ms / 1000 + 0.1)
     harness.clear_faults()
     figures.kills += first.code == -9
     problems = crash_problems(first, figures, label) if first.code != -9 else []
@@ -836,21 +843,27 @@ def _json_object(data: bytes) -> bool:
         return False
 
 
-@dataclass
 class BadInputEnv:
     """What the bad-input checks share: a running harness, a folder, a valid credential and config."""
 
-    harness: Any
-    workdir: Path
-    config: Path
-    credential: Path
-    figures: Figures
+    def __init__(self, harness: Any, workdir: Path, config: Path, credential: Path, figures: Figures):
+        self.harness, self.workdir, self.config, self.credential, self.figures = (
+            harness, workdir, config, credential, figures)
 
     def case_dir(self, prefix: str) -> Path:
         return Path(tempfile.mkdtemp(prefix=prefix, dir=self.workdir))
 
-    def sent(self) -> int:
-        return len(self.harness.requests())
+    def __repr__(self) -> str:
+        return f"BadInputEnv({self.workdir})"
+
+    def sent(self, *, discovery: bool = False) -> int:
+        """Requests that reached the harness; with `discovery`, the GETs that look up custom objects (an
+        unknown resource name may be one) are not counted."""
+        entries = self.harness.requests()
+        if discovery:
+            entries = [e for e in entries if not (e.method == "GET" and e.path.lower().startswith(
+                ("/customobjects", "/customfields")))]
+        return len(entries)
 
     def finish(self, label: str, runs: list[CliRun], case: Path) -> list[str]:
         problems = scan(self.harness.api_key, self.figures, label, runs, case)
@@ -1051,7 +1064,9 @@ def check_bad_cli(env: BadInputEnv, case: tuple) -> list[str]:
     label = f"cli {mutation} {_short(' '.join(argv[:1] + argv[-3:]), 100)}"
     env.harness.clear_requests()
     run = run_cli(argv)
-    problems = usage_problems(run, env.figures, label, sent=env.sent())
+    problems = usage_problems(run, env.figures, label,
+                              sent=env.sent(discovery=mutation in ("unknown_resource", "discover_unknown_resource",
+                                                                 "upsert_key_unknown")))
     if mutation == "rejects_is_dir" and not (directory.is_dir()):
         problems.append(env.figures.problem(f"{label}: the folder named as --rejects was removed"))
     if mutation == "empty_output" and (ROOT / "contacts.jsonl").exists():
@@ -1139,14 +1154,14 @@ def subprocess_sample(env: BadInputEnv) -> list[str]:
     directory = env.case_dir("sub-")
     problems = []
     cases = []
-    (directory / "deep.json").write_bytes(b"[" * 100_000)
+    (directory / "cred-deep.json").write_bytes(b"[" * 100_000)
     cases.append(("credential nested 100,000 deep",
-                  ["check", "--credential", str(directory / "deep.json"), "--config", str(env.config)]))
-    (directory / "latin1.json").write_bytes(json.dumps({"name": "café", "api_key": env.harness.api_key,
+                  ["check", "--credential", str(directory / "cred-deep.json"), "--config", str(env.config)]))
+    (directory / "cred-latin1.json").write_bytes(json.dumps({"name": "café", "api_key": env.harness.api_key,
                                                         "base_url": env.harness.base_url},
                                                        ensure_ascii=False).encode("latin-1"))
     cases.append(("credential in Latin-1",
-                  ["check", "--credential", str(directory / "latin1.json"), "--config", str(env.config)]))
+                  ["check", "--credential", str(directory / "cred-latin1.json"), "--config", str(env.config)]))
     cases.append(("argument error", ["read", "--credential", str(env.credential), "--format", "xml"]))
     cases.append(("harness --error-rate 2", ["harness", "--error-rate", "2"]))
     cases.append(("harness --port 70000", ["harness", "--port", "70000"]))
@@ -1321,6 +1336,71 @@ def check_hostile(env: BadInputEnv, guard: NetGuard, listener: Listener, item: H
     if any(len(line) > 2000 for line in run.err_lines):
         problems.append(figures.problem(f"{label}: echoed back in a {max(map(len, run.err_lines))}-character line"))
     return problems + env.finish(label, [run], directory)
+
+
+def check_hostile_api(env: BadInputEnv, guard: NetGuard, listener: Listener, item: Hostile, spec: Any) -> list[str]:
+    """The same as `check_hostile`, through the Python API with a spec loaded once (fast enough to run
+    every hostile value in every position inside `make test`): `load_credential`, then the check request
+    through a `Client` if the credential was accepted."""
+    from insightly_connector.credentials import load_credential
+    from insightly_connector.errors import ConfigError, ConnectorError
+    from insightly_connector.http import Client
+
+    figures = env.figures
+    figures.hostile_cases += 1
+    data: dict[str, Any] = {"name": "hostile", "api_key": env.harness.api_key}
+    overrides = None
+    if item.where == "base_url":
+        data["base_url"] = item.value
+    elif item.where == "pod_base_url":
+        data["pod"] = "na1"
+        overrides = {"na1": item.value}
+    else:
+        data["pod"] = item.value
+    label = f"hostile {item.where} (API) {_short(repr(item.value), 110)}"
+    hits_before = len(listener.hits)
+    guard.clear()
+    env.harness.clear_requests()
+    problems, refused, message = [], False, ""
+    try:
+        credential = load_credential(data, spec, pod_base_urls=overrides)
+    except ConfigError as exc:
+        refused, message = True, str(exc)
+    except Exception as exc:
+        figures.internal_errors += 1
+        problems.append(figures.problem(f"{label}: {type(exc).__name__}: {_short(str(exc))}"))
+    else:
+        try:
+            with Client(spec, credential) as client:
+                client.request("GET", spec.credential["check"]["path"])
+        except ConnectorError as exc:
+            message = str(exc)
+        except Exception as exc:
+            figures.internal_errors += 1
+            problems.append(figures.problem(f"{label}: {type(exc).__name__} from the client: {_short(str(exc))}"))
+    if guard.refused:
+        figures.outbound_attempts += len(guard.refused)
+        problems.append(figures.problem(f"{label}: tried to reach beyond loopback: {guard.refused[:3]}"))
+    time.sleep(0.005)
+    if len(listener.hits) > hits_before:
+        figures.listener_hits += len(listener.hits) - hits_before
+        problems.append(figures.problem(f"{label}: the 127.0.0.2 listener received a request"))
+    wrong = _connections_ok(guard, env.harness.port)
+    if wrong and not guard.refused:
+        problems.append(figures.problem(f"{label}: connected to {wrong[:3]}, not the validated harness host"))
+    if item.must_refuse and not refused and not problems:
+        problems.append(figures.problem(f"{label}: accepted ({len(guard.connections)} connection(s) made)"))
+    if len(message) > 2000:
+        problems.append(figures.problem(f"{label}: echoed back in a {len(message)}-character message"))
+    if leaks(env.harness.api_key, [("message", message.encode("utf-8", "replace"))]):
+        figures.leaked += 1
+        problems.append(figures.problem(f"{label}: the key is in the exception's message (Python API)"))
+    return problems
+
+
+def key_in_url(values: list[Hostile], key: str) -> tuple[list[Hostile], list[Hostile]]:
+    """(values that carry the key itself, the others)."""
+    return [v for v in values if key in v.value], [v for v in values if key not in v.value]
 
 
 def widened_allowed_hosts(directory: Path) -> list[tuple[str, Path]]:

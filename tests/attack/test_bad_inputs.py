@@ -5,13 +5,13 @@ runs the same generators at full size."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.attack import campaign
 from tests.attack.conftest import report
 
 STRATEGIES = campaign.strategies()
-SMALL = settings(max_examples=30, deadline=None, database=None,
+SMALL = settings(max_examples=25, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                         HealthCheck.function_scoped_fixture])
 
@@ -44,7 +44,7 @@ def test_bad_arguments_are_one_line_usage_errors(bad_input_env, case):
     assert not problems, report(problems)
 
 
-@settings(SMALL, max_examples=25)
+@SMALL
 @given(case=STRATEGIES["yaml"])
 def test_bad_connector_yaml_is_a_one_line_usage_error(bad_input_env, case):
     problems = campaign.check_bad_yaml(bad_input_env, case)

@@ -9,14 +9,14 @@ from tests.attack import campaign
 from tests.attack.conftest import report
 
 
-@pytest.mark.parametrize("seed", [101, 102])
+@pytest.mark.parametrize("seed", [101])
 def test_killed_read_resumes_exactly_once(seed, harness, attack_dir, attack_config):
     figures = campaign.Figures()
     problems = campaign.kill_read_case(harness, attack_dir, attack_config, seed, figures)
     assert not problems, report(problems)
 
 
-@pytest.mark.parametrize("seed", [201, 202])
+@pytest.mark.parametrize("seed", [201])
 def test_killed_write_resumes_exactly_once(seed, harness, attack_dir, attack_config):
     figures = campaign.Figures()
     problems = campaign.kill_write_case(harness, attack_dir, attack_config, seed, figures)
