@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint demo bench harness clean
+.PHONY: install test lint demo bench harness clean soak
 
 install: $(STAMP)
 
@@ -25,6 +25,9 @@ demo: install
 
 bench: install
 	$(BIN)/python bench/run_all.py
+
+soak: install
+	$(BIN)/python bench/soak.py
 
 harness: install
 	$(BIN)/insightly-connector harness

@@ -427,7 +427,7 @@ def scan(key: str, figures: Figures, label: str, runs: Iterable[CliRun], directo
 
 
 def read_fault_case(harness: Any, workdir: Path, config: Path, kind: str, seed: int,
-                    figures: Figures) -> list[str]:
+                    figures: Figures, *, count: int | None = None) -> list[str]:
     """One read of contacts (paged) with a fault of `kind` at a seeded point; resumed until it finishes."""
     rng = random.Random(seed)
     case = Path(tempfile.mkdtemp(prefix=f"read-{kind}-", dir=workdir))
@@ -439,7 +439,7 @@ def read_fault_case(harness: Any, workdir: Path, config: Path, kind: str, seed: 
         harness.set_faults(**RANDOM_MIX, seed=seed)
     else:
         harness.inject(**FAULT_KINDS[kind], method="GET", path_prefix="/Contacts", after=rng.randint(0, 2),
-                       count=rng.choice((1, 1, 2, 3)))
+                       count=count or rng.choice((1, 1, 2, 3)))
     label = f"read fault {kind} seed {seed}"
     argv = ["read", "--credential", str(credential), "--config", str(config), "--resources", "contacts",
             "--state", str(case / "state.json"), "--output", str(case / "out"), "--quiet"]
@@ -573,7 +573,8 @@ def write_ground_truth(harness: Any, resource: str, records: list[dict], before_
 
 
 def write_fault_case(harness: Any, workdir: Path, config: Path, kind: str, seed: int, figures: Figures, *,
-                     resource: str = "contacts", records: int = 4, twin: bool = False) -> list[str]:
+                     resource: str = "contacts", records: int = 4, twin: bool = False,
+                     count: int | None = None) -> list[str]:
     """One create write with a fault of `kind` on a seeded POST; resumed with its journal until done.
     With `twin`, a record identical to the faulted one already exists before the write."""
     rng = random.Random(seed)
@@ -594,7 +595,7 @@ def write_fault_case(harness: Any, workdir: Path, config: Path, kind: str, seed:
         harness.set_faults(**RANDOM_MIX, seed=seed)
     else:
         harness.inject(**FAULT_KINDS[kind], method="POST", path_prefix=f"/{collection}",
-                       after=0 if twin else faulted, count=1 if twin else rng.choice((1, 1, 2)))
+                       after=0 if twin else faulted, count=1 if twin else (count or rng.choice((1, 1, 2))))
     label = f"write fault {kind} {resource}{' twin' if twin else ''} seed {seed}"
     argv = ["write", "--credential", str(credential), "--config", str(config), "--resource", resource,
             "--mode", "create", "--input", str(case / "input.jsonl"), "--journal", str(case / "journal.jsonl"),
