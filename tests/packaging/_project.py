@@ -19,3 +19,15 @@ def console_scripts() -> dict[str, str]:
         pairs = re.findall(r'^\s*"?([A-Za-z0-9_.-]+)"?\s*=\s*"([^"]+)"', section.group(1) if section else "", re.M)
         return dict(pairs)
     return dict(tomllib.loads(text).get("project", {}).get("scripts", {}))
+
+
+def project_field(name: str) -> str:
+    """A string field of `[project]` (`license` gives its `text`)."""
+    text = PYPROJECT.read_text(encoding="utf-8")
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        match = re.search(rf'^{name}\s*=\s*(?:{{\s*text\s*=\s*)?"([^"]*)"', text, re.M)
+        return match.group(1) if match else ""
+    value = tomllib.loads(text)["project"][name]
+    return value["text"] if isinstance(value, dict) else value
