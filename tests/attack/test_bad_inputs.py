@@ -11,7 +11,8 @@ from tests.attack import campaign
 from tests.attack.conftest import report
 
 STRATEGIES = campaign.strategies()
-SMALL = settings(max_examples=20, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
+SMALL = settings(max_examples=20, deadline=None, database=None, derandomize=True,
+                 phases=[Phase.explicit, Phase.generate],
                  suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                         HealthCheck.function_scoped_fixture])
 
