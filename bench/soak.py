@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from insightly_connector.harness import Harness  # noqa: E402
-from insightly_connector.spec import load_spec  # noqa: E402
+from insightly_connector.spec.loader import load_spec  # noqa: E402
 from tests.attack import campaign  # noqa: E402
 
 # full-size plan: each entry is a count of cases

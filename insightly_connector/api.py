@@ -16,14 +16,16 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from insightly_connector import check as check_verb
-from insightly_connector import destination, discover, source
-from insightly_connector.credentials import load_credential
-from insightly_connector.describe import describe
-from insightly_connector.http import Client
-from insightly_connector.messages import make_emitter
+from insightly_connector.commands import check_verb
+from insightly_connector.destination import write as destination
+from insightly_connector.http.client import Client
+from insightly_connector.protocols.emitters import make_emitter
 from insightly_connector.redaction import process_redactor
-from insightly_connector.spec import load_spec
+from insightly_connector.source import discover
+from insightly_connector.source import read as source
+from insightly_connector.spec.credential import load_credential
+from insightly_connector.spec.describe import describe
+from insightly_connector.spec.loader import load_spec
 
 
 def describe_connector(config: str | Path | None = None) -> dict:

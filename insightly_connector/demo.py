@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from insightly_connector.harness import Harness
-from insightly_connector.spec import load_spec
+from insightly_connector.spec.loader import load_spec
 
 _CLI = [sys.executable, "-m", "insightly_connector"]
 

@@ -21,7 +21,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from insightly_connector.spec import Resource, Spec, load_spec  # noqa: E402
+from insightly_connector.spec.loader import Resource, Spec, load_spec  # noqa: E402
 
 SWAGGER_PATH = REPO_ROOT / "vendor" / "insightly-v3.1-swagger.json"
 DATE_FORMAT = "%Y-%m-%d %H:%M:%S"

@@ -7,10 +7,10 @@ import sys
 
 import orjson
 
-from insightly_connector.check import check
+from insightly_connector.commands.check_verb import check
 from insightly_connector.commands.common import add_connection_arguments, load_connection
 from insightly_connector.errors import ExitCode
-from insightly_connector.messages import airbyte_connection_status
+from insightly_connector.protocols.emitters import airbyte_connection_status
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

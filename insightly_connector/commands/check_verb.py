@@ -11,7 +11,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from insightly_connector.credentials import Credential
 from insightly_connector.errors import (
     AccessDenied,
     ApiError,
@@ -21,8 +20,9 @@ from insightly_connector.errors import (
     QuotaExhausted,
     TransientError,
 )
-from insightly_connector.http import Client
-from insightly_connector.spec import Resource, Spec
+from insightly_connector.http.client import Client
+from insightly_connector.spec.credential import Credential
+from insightly_connector.spec.loader import Resource, Spec
 
 VERIFIED = "verified"
 WRONG_KEY = "wrong_key"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 
-from insightly_connector.credentials import Credential, load_credential
 from insightly_connector.errors import ConfigError
-from insightly_connector.spec import Spec, load_spec
+from insightly_connector.spec.credential import Credential, load_credential
+from insightly_connector.spec.loader import Spec, load_spec
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,10 +8,10 @@ import sys
 import orjson
 
 from insightly_connector.commands.common import add_connection_arguments, load_connection
-from insightly_connector.discover import discover
 from insightly_connector.errors import ExitCode
-from insightly_connector.http import Client
-from insightly_connector.messages import airbyte_catalog
+from insightly_connector.http.client import Client
+from insightly_connector.protocols.emitters import airbyte_catalog
+from insightly_connector.source.discover import discover
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

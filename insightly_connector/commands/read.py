@@ -8,11 +8,11 @@ import sys
 
 from insightly_connector.commands.common import add_connection_arguments, load_connection
 from insightly_connector.errors import ConfigError, ExitCode
-from insightly_connector.http import Client
-from insightly_connector.messages import FORMATS, make_emitter
-from insightly_connector.progress import Progress
+from insightly_connector.http.client import Client
+from insightly_connector.protocols.emitters import FORMATS, make_emitter
+from insightly_connector.protocols.progress import Progress
 from insightly_connector.redaction import process_redactor
-from insightly_connector.source import ReadReport, read
+from insightly_connector.source.read import ReadReport, read
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,10 +7,10 @@ import sys
 
 import orjson
 
-from insightly_connector.describe import describe
 from insightly_connector.errors import ExitCode
-from insightly_connector.messages import airbyte_spec
-from insightly_connector.spec import load_spec
+from insightly_connector.protocols.emitters import airbyte_spec
+from insightly_connector.spec.describe import describe
+from insightly_connector.spec.loader import load_spec
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from insightly_connector.record_validation import RecordRejected
+from insightly_connector.destination.validation import RecordRejected
 
 _SHOWN_CANDIDATES = 5
 

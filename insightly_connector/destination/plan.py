@@ -18,16 +18,16 @@ from typing import Any
 
 import orjson
 
-from insightly_connector.input_records import INVALID_INPUT, InputRecord
-from insightly_connector.journal import record_digest
-from insightly_connector.record_validation import (
+from insightly_connector.destination.input_records import INVALID_INPUT, InputRecord
+from insightly_connector.destination.journal import record_digest
+from insightly_connector.destination.rejects import Rejection
+from insightly_connector.destination.validation import (
     CustomFieldShape,
     RecordRejected,
     RecordValidator,
     ValidatedRecord,
     field_value,
 )
-from insightly_connector.rejects import Rejection
 
 COLLAPSE = "collapse"
 REJECT = "reject"

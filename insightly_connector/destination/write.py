@@ -30,9 +30,12 @@ from typing import Any
 
 import orjson
 
-from insightly_connector.catalog import select
-from insightly_connector.created_record import Claims, CreatedRecordFinder, before_send, holds
-from insightly_connector.custom_fields import fetch_custom_fields
+from insightly_connector.destination.created_record import Claims, CreatedRecordFinder, before_send, holds
+from insightly_connector.destination.input_records import InputRecord, unwrap
+from insightly_connector.destination.journal import Journal, JournalState, LineState, load
+from insightly_connector.destination.plan import COLLAPSE, Plan, PlannedReject, PlannedWrite, build_plan, record_key
+from insightly_connector.destination.rejects import Rejection, RejectsFile
+from insightly_connector.destination.validation import CustomFieldShape, RecordRejected, RecordValidator, field_value
 from insightly_connector.errors import (
     AccessDenied,
     ApiError,
@@ -44,16 +47,13 @@ from insightly_connector.errors import (
     QuotaExhausted,
     TransientError,
 )
-from insightly_connector.incremental import CursorPolicy
-from insightly_connector.input_records import InputRecord, unwrap
-from insightly_connector.journal import Journal, JournalState, LineState, load
-from insightly_connector.paging import OffsetPager, OffsetPagination, extract_records
-from insightly_connector.record_validation import CustomFieldShape, RecordRejected, RecordValidator, field_value
 from insightly_connector.redaction import process_redactor
-from insightly_connector.rejects import Rejection, RejectsFile
-from insightly_connector.spec import Resource, Spec
-from insightly_connector.templating import TemplateValueError, render_runtime
-from insightly_connector.write_plan import COLLAPSE, Plan, PlannedReject, PlannedWrite, build_plan, record_key
+from insightly_connector.source.catalog import select
+from insightly_connector.source.custom_fields import fetch_custom_fields
+from insightly_connector.source.incremental import CursorPolicy
+from insightly_connector.source.paging import OffsetPager, OffsetPagination, extract_records
+from insightly_connector.spec.loader import Resource, Spec
+from insightly_connector.spec.templating import TemplateValueError, render_runtime
 
 MODES = ("create", "update", "upsert", "delete")
 CONFIRMED_OUTCOMES = ("created", "updated", "deleted", "unchanged", "collapsed")

@@ -19,7 +19,6 @@ from typing import Any
 import orjson
 import requests
 
-from insightly_connector.credentials import Credential
 from insightly_connector.errors import (
     AccessDenied,
     ApiError,
@@ -31,10 +30,11 @@ from insightly_connector.errors import (
     RecordLimitReached,
     TransientError,
 )
-from insightly_connector.host_pinning import ForeignHostRefused, PinnedHostAdapter
-from insightly_connector.limiter import RateLimiter, shared_limiter
+from insightly_connector.http.limiter import RateLimiter, shared_limiter
 from insightly_connector.redaction import process_redactor
-from insightly_connector.spec import Spec
+from insightly_connector.spec.credential import Credential
+from insightly_connector.spec.host_pinning import ForeignHostRefused, PinnedHostAdapter
+from insightly_connector.spec.loader import Spec
 
 _ERROR_CLASSES: dict[str, type[ApiError]] = {
     "auth": AuthError,

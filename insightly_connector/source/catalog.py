@@ -9,8 +9,8 @@ import difflib
 from dataclasses import dataclass, field
 
 from insightly_connector.errors import AccessDenied, ConfigError, NotFound
-from insightly_connector.http import Client
-from insightly_connector.spec import Resource, Spec
+from insightly_connector.http.client import Client
+from insightly_connector.spec.loader import Resource, Spec
 
 
 @dataclass

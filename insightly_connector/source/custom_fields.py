@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from insightly_connector.http import Client
-from insightly_connector.spec import Resource, Spec
+from insightly_connector.http.client import Client
+from insightly_connector.spec.loader import Resource, Spec
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from insightly_connector.catalog import select
-from insightly_connector.custom_fields import extend_schema, fetch_custom_fields
 from insightly_connector.errors import AccessDenied, NotFound
-from insightly_connector.http import Client
-from insightly_connector.spec import Resource, Spec
+from insightly_connector.http.client import Client
+from insightly_connector.source.catalog import select
+from insightly_connector.source.custom_fields import extend_schema, fetch_custom_fields
+from insightly_connector.spec.loader import Resource, Spec
 
 
 @dataclass

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from insightly_connector.catalog import resolve_resources
 from insightly_connector.errors import ApiError, ConfigError, ConnectorError, ExitCode, QuotaExhausted
-from insightly_connector.incremental import CursorPolicy, Window
-from insightly_connector.messages import Emitter, StreamInfo
-from insightly_connector.paging import OffsetPager, OffsetPagination, fetch_unpaged
-from insightly_connector.progress import Progress
-from insightly_connector.state import StateFile
+from insightly_connector.protocols.emitters import Emitter, StreamInfo
+from insightly_connector.protocols.progress import Progress
+from insightly_connector.source.catalog import resolve_resources
+from insightly_connector.source.incremental import CursorPolicy, Window
+from insightly_connector.source.paging import OffsetPager, OffsetPagination, fetch_unpaged
+from insightly_connector.source.state import StateFile
 
 _MAX_PAGES_AHEAD = 4
 #: A saved cursor further ahead of the local clock than this cannot have come from a real read

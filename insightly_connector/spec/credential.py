@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.host_pinning import Origin, host_allowed, parse_base_url, shown
 from insightly_connector.redaction import process_redactor
-from insightly_connector.spec import Spec, validate_against
-from insightly_connector.templating import render_build
+from insightly_connector.spec.host_pinning import Origin, host_allowed, parse_base_url, shown
+from insightly_connector.spec.loader import Spec, validate_against
+from insightly_connector.spec.templating import render_build
 
 _POD_TOKEN = re.compile(r"^[a-z0-9]+$")
 

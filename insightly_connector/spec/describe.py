@@ -5,7 +5,7 @@ described (as `secured`) but never carried."""
 
 from __future__ import annotations
 
-from insightly_connector.spec import Spec
+from insightly_connector.spec.loader import Spec
 
 
 def describe(spec: Spec) -> dict:

@@ -22,9 +22,9 @@ from jsonschema import Draft7Validator
 from jsonschema.exceptions import SchemaError, ValidationError, best_match
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.templating import render_build, runtime_macros
+from insightly_connector.spec.templating import render_build, runtime_macros
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_SPEC_PATH = REPO_ROOT / "connector.yaml"
 META_SCHEMA_PATH = REPO_ROOT / "schemas" / "connector.schema.json"
 WRITE_MODES = ("create", "update", "upsert", "delete")

@@ -11,11 +11,11 @@ from typing import Any
 import orjson
 import pytest
 
-from insightly_connector.credentials import load_credential
-from insightly_connector.destination import write
-from insightly_connector.http import Client
-from insightly_connector.limiter import RateLimiter
-from insightly_connector.spec import Spec, load_spec
+from insightly_connector.destination.write import write
+from insightly_connector.http.client import Client
+from insightly_connector.http.limiter import RateLimiter
+from insightly_connector.spec.credential import load_credential
+from insightly_connector.spec.loader import Spec, load_spec
 
 Harness = getattr(pytest.importorskip("insightly_connector.harness"), "Harness", None)
 FAST = 200  # requests/second for tests that are not about pacing

@@ -4,7 +4,7 @@ resource can be updated, an update of one plain field."""
 
 import pytest
 
-from insightly_connector.spec import load_spec
+from insightly_connector.spec.loader import load_spec
 
 SPEC = load_spec()
 

@@ -1,6 +1,6 @@
 """Input detection: plain records, Airbyte and Singer RECORD messages, skipped and unreadable lines."""
 
-from insightly_connector.input_records import INVALID_INPUT, read_records
+from insightly_connector.destination.input_records import INVALID_INPUT, read_records
 
 
 def test_plain_airbyte_and_singer_records_are_detected_per_line():

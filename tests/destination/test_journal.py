@@ -2,8 +2,8 @@
 
 import pytest
 
+from insightly_connector.destination.journal import Journal, load, record_digest
 from insightly_connector.errors import ConfigError
-from insightly_connector.journal import Journal, load, record_digest
 
 WRITE = {"resource": "contacts", "mode": "create", "upsert_key": None}
 

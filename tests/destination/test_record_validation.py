@@ -2,7 +2,7 @@
 
 import pytest
 
-from insightly_connector.record_validation import CustomFieldShape, RecordRejected, RecordValidator
+from insightly_connector.destination.validation import CustomFieldShape, RecordRejected, RecordValidator
 
 SCHEMA = {
     "type": "object",

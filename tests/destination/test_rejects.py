@@ -2,8 +2,8 @@
 
 import orjson
 
+from insightly_connector.destination.rejects import Rejection, RejectsFile
 from insightly_connector.redaction import Redactor
-from insightly_connector.rejects import Rejection, RejectsFile
 
 
 def test_reject_lines_have_the_quarantine_shape_and_no_secret(tmp_path):

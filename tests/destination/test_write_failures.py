@@ -5,10 +5,10 @@ import copy
 
 import pytest
 
-from insightly_connector.credentials import load_credential
-from insightly_connector.destination import write
-from insightly_connector.http import Client
-from insightly_connector.limiter import RateLimiter
+from insightly_connector.destination.write import write
+from insightly_connector.http.client import Client
+from insightly_connector.http.limiter import RateLimiter
+from insightly_connector.spec.credential import load_credential
 
 from .conftest import credential_for, find, mutations, read_lines
 

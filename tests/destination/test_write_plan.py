@@ -2,9 +2,9 @@
 
 from functools import partial
 
-from insightly_connector.input_records import read_records
-from insightly_connector.record_validation import CustomFieldShape, RecordValidator
-from insightly_connector.write_plan import build_plan, record_key
+from insightly_connector.destination.input_records import read_records
+from insightly_connector.destination.plan import build_plan, record_key
+from insightly_connector.destination.validation import CustomFieldShape, RecordValidator
 
 SCHEMA = {
     "properties": {

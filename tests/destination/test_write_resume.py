@@ -10,8 +10,8 @@ from datetime import timedelta
 import orjson
 import pytest
 
+from insightly_connector.destination.journal import record_digest
 from insightly_connector.errors import ConfigError
-from insightly_connector.journal import record_digest
 
 from .conftest import cli, find
 

@@ -2,10 +2,10 @@
 
 import pytest
 
-from insightly_connector.created_record import holds
-from insightly_connector.destination import _Templates
-from insightly_connector.record_validation import RecordRejected
-from insightly_connector.spec import load_spec
+from insightly_connector.destination.created_record import holds
+from insightly_connector.destination.validation import RecordRejected
+from insightly_connector.destination.write import _Templates
+from insightly_connector.spec.loader import load_spec
 
 
 @pytest.fixture(scope="module")

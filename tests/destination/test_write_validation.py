@@ -1,7 +1,7 @@
 """Records refused before any request: required fields, types, maxLength, read-only fields, unknown
 custom fields; duplicate keys; the rejects file's shape. Checked in the harness's request log."""
 
-from insightly_connector.input_records import read_records
+from insightly_connector.destination.input_records import read_records
 
 from .conftest import find, mutations, read_lines
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from insightly_connector.spec import Spec, load_spec
+from insightly_connector.spec.loader import Spec, load_spec
 
 CLI_TIMEOUT_SECONDS = 60
 

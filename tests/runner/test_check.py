@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
-from insightly_connector.check import (
+from insightly_connector.commands.check_verb import (
     ACCESS_DISABLED,
     NETWORK_FAILURE,
     VERIFIED,
@@ -13,8 +13,8 @@ from insightly_connector.check import (
     WRONG_POD,
     check,
 )
-from insightly_connector.credentials import load_credential
 from insightly_connector.harness import Harness
+from insightly_connector.spec.credential import load_credential
 
 from .conftest import assert_no_secret, credential_dict, run_cli, write_credential
 

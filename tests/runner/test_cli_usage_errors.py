@@ -60,7 +60,7 @@ def test_a_busy_port_is_a_usage_error_naming_the_port():
 
 @pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
 def test_a_config_that_is_not_utf8_is_a_usage_error_naming_the_file(tmp_path, encoding):
-    from insightly_connector.spec import load_spec
+    from insightly_connector.spec.loader import load_spec
 
     config = tmp_path / "connector.yaml"
     text = load_spec().path.read_text(encoding="utf-8").replace("display_name: Insightly",

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from insightly_connector.credentials import load_credential
 from insightly_connector.errors import ConfigError
 from insightly_connector.harness import Harness
+from insightly_connector.spec.credential import load_credential
 
 from .conftest import credential_dict, run_cli, write_credential
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from insightly_connector.credentials import load_credential
 from insightly_connector.errors import ConfigError
 from insightly_connector.harness import Harness
+from insightly_connector.spec.credential import load_credential
 
 from .conftest import assert_no_secret, run_cli, write_credential
 
@@ -70,7 +70,7 @@ def test_unreadable_credential_file_is_a_usage_error(tmp_path):
 
 
 def test_the_pace_comes_from_the_credential_then_its_plan_then_the_spec(spec):
-    from insightly_connector.http import requests_per_second
+    from insightly_connector.http.client import requests_per_second
 
     default = load_credential({"name": "c", "api_key": KEY}, spec)
     assert requests_per_second(spec, default) == spec.http["rate_limit"]["requests_per_second"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from insightly_connector.credentials import load_credential
-from insightly_connector.discover import discover
 from insightly_connector.harness import Harness
-from insightly_connector.http import Client
+from insightly_connector.http.client import Client
+from insightly_connector.source.discover import discover
+from insightly_connector.spec.credential import load_credential
 
 from .conftest import credential_dict, run_cli, write_credential
 

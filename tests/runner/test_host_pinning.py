@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from insightly_connector.credentials import load_credential
 from insightly_connector.errors import ConfigError, ConnectorError
 from insightly_connector.harness import Harness
-from insightly_connector.host_pinning import host_allowed
-from insightly_connector.http import Client
-from insightly_connector.limiter import UnlimitedLimiter
-from insightly_connector.spec import load_spec
+from insightly_connector.http.client import Client
+from insightly_connector.http.limiter import UnlimitedLimiter
+from insightly_connector.spec.credential import load_credential
+from insightly_connector.spec.host_pinning import host_allowed
+from insightly_connector.spec.loader import load_spec
 
 from .conftest import credential_dict, run_cli, write_credential
 

@@ -7,11 +7,11 @@ import time
 
 import pytest
 
-from insightly_connector.credentials import load_credential
 from insightly_connector.errors import AuthError, OutcomeUnknown, QuotaExhausted, TransientError
 from insightly_connector.harness import Harness
-from insightly_connector.http import Client
-from insightly_connector.limiter import RateLimiter, UnlimitedLimiter
+from insightly_connector.http.client import Client
+from insightly_connector.http.limiter import RateLimiter, UnlimitedLimiter
+from insightly_connector.spec.credential import load_credential
 
 from .conftest import credential_dict
 

@@ -20,14 +20,14 @@ from pathlib import Path
 import orjson
 import pytest
 
-from insightly_connector.credentials import load_credential
 from insightly_connector.harness import Harness
-from insightly_connector.http import Client
-from insightly_connector.limiter import UnlimitedLimiter
-from insightly_connector.messages import make_emitter
+from insightly_connector.http.client import Client
+from insightly_connector.http.limiter import UnlimitedLimiter
+from insightly_connector.protocols.emitters import make_emitter
 from insightly_connector.redaction import process_redactor
-from insightly_connector.source import ReadReport, read
-from insightly_connector.spec import Spec, load_spec
+from insightly_connector.source.read import ReadReport, read
+from insightly_connector.spec.credential import load_credential
+from insightly_connector.spec.loader import Spec, load_spec
 
 CLI_TIMEOUT_SECONDS = 60
 

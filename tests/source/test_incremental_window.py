@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from insightly_connector.incremental import CursorPolicy, Window, record_digest
+from insightly_connector.source.incremental import CursorPolicy, Window, record_digest
 
 CONFIG = {"cursor_field": "DATE_UPDATED_UTC", "cursor_format": "%Y-%m-%d %H:%M:%S", "path": "/X/Search",
           "param": "updated_after_utc", "param_format": "%Y-%m-%dT%H:%M:%SZ", "granularity_seconds": 1,

@@ -5,7 +5,7 @@ import io
 import orjson
 
 from insightly_connector.errors import AccessDenied, QuotaExhausted
-from insightly_connector.messages import (
+from insightly_connector.protocols.emitters import (
     StreamInfo,
     airbyte_catalog,
     airbyte_connection_status,

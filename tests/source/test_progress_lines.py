@@ -2,7 +2,7 @@
 
 import io
 
-from insightly_connector.progress import Progress
+from insightly_connector.protocols.progress import Progress
 from insightly_connector.redaction import Redactor
 
 

@@ -6,7 +6,7 @@ import orjson
 import pytest
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.state import StateFile
+from insightly_connector.source.state import StateFile
 
 
 def test_missing_file_is_an_empty_state_and_save_round_trips(tmp_path):

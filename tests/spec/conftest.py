@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from insightly_connector.spec import DEFAULT_SPEC_PATH, REPO_ROOT, Spec, load_spec
+from insightly_connector.spec.loader import DEFAULT_SPEC_PATH, REPO_ROOT, Spec, load_spec
 
 
 @pytest.fixture(scope="session")

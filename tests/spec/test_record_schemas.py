@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from insightly_connector.spec import REPO_ROOT
+from insightly_connector.spec.loader import REPO_ROOT
 
 RECORDS_DIR = REPO_ROOT / "schemas" / "records"
 

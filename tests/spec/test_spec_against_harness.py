@@ -9,9 +9,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from jsonschema import Draft7Validator
 
-from insightly_connector.credentials import load_credential
-from insightly_connector.http import Client
-from insightly_connector.limiter import RateLimiter
+from insightly_connector.http.client import Client
+from insightly_connector.http.limiter import RateLimiter
+from insightly_connector.spec.credential import load_credential
 
 Harness = getattr(pytest.importorskip("insightly_connector.harness"), "Harness", None)
 pytestmark = pytest.mark.skipif(Harness is None, reason="the harness package has no Harness yet")

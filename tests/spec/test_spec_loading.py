@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.spec import load_spec
+from insightly_connector.spec.loader import load_spec
 
 REQUIRED_RESOURCES = [
     "contacts", "organisations", "opportunities", "leads", "projects", "tasks", "events", "notes", "emails",

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from insightly_connector.templating import runtime_macros
+from insightly_connector.spec.templating import runtime_macros
 
 # api-notes §2.1: these collections are singular in the live API (the plural answers 405).
 SINGULAR_PATHS = {

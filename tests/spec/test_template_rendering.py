@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.templating import (
+from insightly_connector.spec.templating import (
     TemplateValueError,
     build_placeholders,
     render_build,
