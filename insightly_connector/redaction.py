@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable
+from urllib.parse import quote
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary text and protect nothing
 
 
 def secret_forms(secret: str) -> set[str]:
-    """The raw secret and the encodings in which it can travel in an Authorization header."""
-    forms = {secret}
+    """The raw secret, its URL-encoded form, and the encodings it travels in within an Authorization header."""
+    forms = {secret, quote(secret, safe="")}
     for raw in (secret, secret + ":"):
         encoded = base64.b64encode(raw.encode()).decode()
         forms.add(encoded)

@@ -19,6 +19,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util import parse_url
 
 from insightly_connector.errors import ConfigError
+from insightly_connector.redaction import process_redactor
 
 _MAX_URL_CHARS = 2048
 _SHOWN_CHARS = 80
@@ -96,7 +97,9 @@ def is_loopback_host(host: str) -> bool:
 
 
 def shown(text: str) -> str:
-    """A user's value quoted in a message, cut short: a megabyte echoed back helps nobody."""
+    """A user's value quoted in a message, cut short (a megabyte echoed back helps nobody) and with
+    every loaded secret masked (a key pasted into a URL must not come back in the error)."""
+    text = process_redactor.scrub(text)
     return repr(text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…")
 
 
