@@ -18,6 +18,7 @@ from typing import Any
 
 from insightly_connector.commands import check_verb
 from insightly_connector.destination import write as destination
+from insightly_connector.destination.report import WriteReport
 from insightly_connector.http.client import Client
 from insightly_connector.protocols.emitters import make_emitter
 from insightly_connector.redaction import process_redactor
@@ -67,7 +68,7 @@ class Connector:
         finally:
             emitter.close()
 
-    def write(self, resource: str, mode: str, records: Iterable[Any], **options: Any) -> destination.WriteReport:
+    def write(self, resource: str, mode: str, records: Iterable[Any], **options: Any) -> WriteReport:
         """Write records (dicts or Airbyte/Singer RECORD messages); see `destination.write` for options."""
         return destination.write(self.client, self.spec, resource, mode, records, **options)
 

@@ -53,23 +53,16 @@ class ApiError(ConnectorError):
 
 
 class AuthError(ApiError):
-    """The API refused the key (401): nothing more should be sent with it."""
+    """The API refused the credential (an answer whose read action is `fatal`): nothing more is sent with it."""
 
     failure_type = "config_error"
 
 
 class AccessDenied(ApiError):
-    """The key's user may not use this resource (403): a per-resource skip on reads."""
+    """The key may not read this resource here (an answer whose read action is `skip_resource`: not
+    permitted, or not on the account's plan): a per-resource skip on reads."""
 
     failure_type = "config_error"
-
-
-class NotFound(ApiError):
-    """The record or the collection does not exist here (404/405; also plan-dependent collections)."""
-
-
-class RecordLimitReached(ApiError):
-    """The plan's record or storage limit (402): further creates cannot succeed."""
 
 
 class QuotaExhausted(ConnectorError):

@@ -1,33 +1,29 @@
 """The `check` verb: is this credential usable, and for what?
 
-It calls the spec's check request and classifies the answer (verified, wrong key, key valid on
-another pod, API access disabled, network failure). When verified it probes each resource with a
-one-record read: a resource the key may not see is a warning in the access list, not a failure,
-because Insightly permissions and plans are per object."""
+It calls the spec's check request and classifies the answer: verified; the credential refused (the
+error policy's `fatal`), on this pod or also on every other known pod; one of the check's declared
+answers (`credential.check.answers`, e.g. a 403 meaning API access is off); a refused redirect; or a
+network failure. When verified it probes each resource with a one-record read: a resource the key
+may not see is a warning in the access list (`credential.check.probe_access`), not a failure, since
+permissions and plans can differ per resource."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
-from insightly_connector.errors import (
-    AccessDenied,
-    ApiError,
-    AuthError,
-    ConnectorError,
-    NotFound,
-    QuotaExhausted,
-    TransientError,
-)
+from insightly_connector.errors import ApiError, AuthError, ConnectorError, QuotaExhausted, TransientError
 from insightly_connector.http.client import Client
 from insightly_connector.spec.credential import Credential
-from insightly_connector.spec.loader import Resource, Spec
+from insightly_connector.spec.json_path import follow
+from insightly_connector.spec.loader import Spec
+from insightly_connector.spec.model import Resource
 
 VERIFIED = "verified"
 WRONG_KEY = "wrong_key"
 WRONG_POD = "key_valid_on_another_pod"
-ACCESS_DISABLED = "api_access_disabled"
 NETWORK_FAILURE = "network_failure"
 REDIRECT_REFUSED = "redirect_refused"
 QUOTA = "quota_exhausted"
@@ -36,7 +32,7 @@ QUOTA = "quota_exhausted"
 @dataclass
 class ResourceAccess:
     resource: str
-    access: str  # "ok" | "forbidden" | "not_available" | "error"
+    access: str  # "ok", "error", or what `credential.check.probe_access` names for the status
     message: str = ""
 
 
@@ -66,18 +62,18 @@ class CheckResult:
 
 def check(spec: Spec, credential: Credential, *, probe_resources: bool = True) -> CheckResult:
     """Verify the credential against its pod, and say what else was tried when it fails."""
-    request = spec.credential["check"]
-    with Client(spec, credential, max_attempts=request.get("max_attempts")) as client:
+    request = spec.credential_policy.check
+    with Client(spec, credential, max_attempts=request.max_attempts) as client:
         try:
-            response = client.request(request.get("method", "GET"), request["path"])
+            response = client.request(request.method, request.path)
         except AuthError as exc:
             return _wrong_key_or_pod(spec, credential, exc)
-        except AccessDenied as exc:
-            return _failed(credential, ACCESS_DISABLED, exc,
-                           "the key is known but its user's API access is disabled (ask an administrator)")
         except QuotaExhausted as exc:
             return _failed(credential, QUOTA, exc, str(exc))
         except ApiError as exc:
+            answer = request.answers.get(str(exc.status))
+            if answer is not None:
+                return _failed(credential, answer.status, exc, answer.message)
             if _is_redirect(exc):
                 return _failed(credential, REDIRECT_REFUSED, exc,
                                f"the API answered with a redirect (HTTP {exc.status}), which was refused: the key "
@@ -85,12 +81,12 @@ def check(spec: Spec, credential: Credential, *, probe_resources: bool = True) -
             return _failed(credential, NETWORK_FAILURE, exc, f"could not reach the API: {exc}")
         except TransientError as exc:
             return _failed(credential, NETWORK_FAILURE, exc, f"could not reach the API: {exc}")
-        body = response.json() if response.content else {}
-        identity = {name: body.get(name) for name in request.get("identity", []) if isinstance(body, dict)}
+        body = follow(response.json(), request.record_path) if response.content else {}
+        identity = {name: body.get(name) for name in request.identity if isinstance(body, dict)}
         result = CheckResult(
             status=VERIFIED, verified_status=f"{response.status_code} Ok", verified_at=_now(),
-            message=f"verified on pod {credential.pod}", pod=credential.pod, pods_tried=[credential.pod],
-            user=identity)
+            message=f"verified on pod {credential.pod}" if credential.pod else "verified", pod=credential.pod,
+            pods_tried=[credential.pod], user=identity)
         if probe_resources:
             result.access = _probe(client, spec)
             result.warnings = [f"{a.resource}: {a.access} ({a.message})" for a in result.access if a.access != "ok"]
@@ -100,9 +96,10 @@ def check(spec: Spec, credential: Credential, *, probe_resources: bool = True) -
 def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError) -> CheckResult:
     """A 401 on our pod: try the other known pods, so the user learns where the key does work."""
     tried = [credential.pod]
-    request = spec.credential["check"]
+    request = spec.credential_policy.check
+    pods = spec.credential_policy.pods
     # With loopback overrides (the harness) only the overridden pods are tried: never a real host.
-    candidates = list(credential.pod_base_urls) or spec.credential["pods"].get("known", [])
+    candidates = (list(credential.pod_base_urls) or list(pods.known)) if pods else []
     for pod in candidates:
         if pod == credential.pod:
             continue
@@ -111,9 +108,9 @@ def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError) -> C
         except ConnectorError:
             continue
         tried.append(pod)
-        with Client(spec, other, max_attempts=request.get("max_attempts")) as client:
+        with Client(spec, other, max_attempts=request.max_attempts) as client:
             try:
-                client.request(request.get("method", "GET"), request["path"])
+                client.request(request.method, request.path)
             except ConnectorError:
                 continue
         result = _failed(credential, WRONG_POD, first,
@@ -121,9 +118,8 @@ def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError) -> C
                          f"set the credential's pod to {pod!r}")
         result.pods_tried = tried
         return result
-    result = _failed(credential, WRONG_KEY, first,
-                     f"the API key was refused (tried pods: {', '.join(tried)}); check the key in "
-                     "Insightly under User Settings > API")
+    where = f" (tried pods: {', '.join(tried)})" if pods else ""
+    result = _failed(credential, WRONG_KEY, first, f"the API key was refused{where}; {request.refused_hint}")
     result.pods_tried = tried
     return result
 
@@ -131,21 +127,20 @@ def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError) -> C
 def _probe(client: Client, spec: Spec) -> list[ResourceAccess]:
     """One cheap read per static resource, in parallel up to the limiter's in-flight cap."""
     resources = [r for r in spec.resources.values() if not r.dynamic]
+    access = spec.credential_policy.check.probe_access
     with ThreadPoolExecutor(max_workers=client.limiter.max_in_flight) as pool:
-        return list(pool.map(lambda r: _probe_one(client, r), resources))
+        return list(pool.map(lambda r: _probe_one(client, r, access), resources))
 
 
-def _probe_one(client: Client, resource: Resource) -> ResourceAccess:
-    params = dict(resource.read.get("params", {}))
-    limit_param = resource.read.get("pagination", {}).get("limit_param")
-    if limit_param and not resource.single_object:
-        params[limit_param] = 1
+def _probe_one(client: Client, resource: Resource, access: Mapping[str, str]) -> ResourceAccess:
+    params = {**resource.params, **resource.paginator.probe_params()}
     try:
         client.request("GET", resource.path, params=params)
-    except AccessDenied as exc:
-        return ResourceAccess(resource.name, "forbidden", exc.api_message or exc.category)
-    except NotFound as exc:
-        return ResourceAccess(resource.name, "not_available", exc.api_message or exc.category)
+    except ApiError as exc:
+        label = access.get(str(exc.status))
+        if label is None:
+            return ResourceAccess(resource.name, "error", str(exc))
+        return ResourceAccess(resource.name, label, exc.api_message or exc.category)
     except ConnectorError as exc:
         return ResourceAccess(resource.name, "error", str(exc))
     return ResourceAccess(resource.name, "ok")

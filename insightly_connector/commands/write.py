@@ -18,7 +18,8 @@ import orjson
 from insightly_connector.commands.common import add_connection_arguments, load_connection
 from insightly_connector.destination import journal, rejects
 from insightly_connector.destination.input_records import read_records
-from insightly_connector.destination.write import MODES, WriteReport, write
+from insightly_connector.destination.report import WriteReport
+from insightly_connector.destination.write import MODES, write
 from insightly_connector.errors import ConfigError
 from insightly_connector.http.client import Client
 from insightly_connector.redaction import process_redactor

@@ -13,11 +13,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from insightly_connector.destination.validation import RecordRejected
+from insightly_connector.destination.plan import PlannedWrite
+from insightly_connector.destination.validation import CustomFieldShape, RecordRejected, field_value
+from insightly_connector.errors import TransientError
+
+if TYPE_CHECKING:
+    from insightly_connector.http.client import Client
+    from insightly_connector.spec.model import Resource
 
 _SHOWN_CANDIDATES = 5
+_MAX_FINGERPRINT_PAGES = 200
+_DATE_HEADER_RESOLUTION = timedelta(seconds=1)  # HTTP `Date` headers name whole seconds
 
 
 class Claims:
@@ -137,3 +145,52 @@ def _same_moment(first: str, second: str) -> bool:
 def _ids(ids: list[Any]) -> str:
     shown = ", ".join(str(record_id) for record_id in ids[:_SHOWN_CANDIDATES])
     return shown + (f" and {len(ids) - _SHOWN_CANDIDATES} more" if len(ids) > _SHOWN_CANDIDATES else "")
+
+
+class UnknownCreates:
+    """Resolves one resource's creates of unknown outcome against the records the API holds now:
+    by the upsert key when one is in force (the lookup), otherwise by every record updated since the
+    send (the incremental list, walked with the resource's paginator)."""
+
+    def __init__(self, client: Client, resource: Resource, *, upsert_key: str | None,
+                 shape: CustomFieldShape | None, claims: Claims,
+                 lookup: Callable[[str, Any], list[dict[str, Any]]]):
+        self.client = client
+        self.resource = resource
+        self.upsert_key = upsert_key
+        self.shape = shape
+        self.lookup = lookup
+        create = resource.writes.modes.get("create")
+        self.finder = CreatedRecordFinder(primary_key=resource.primary_key,
+                                          created_field=create.created_field if create else None,
+                                          created_format=create.created_format if create else None, claims=claims)
+
+    def find(self, write: PlannedWrite, since: datetime | None) -> Any:
+        """The id of the record the create made, None if it made none; RecordRejected when it cannot tell."""
+        templates = self.resource.writes
+        body = templates.request("create", write.payload).body or {}
+        key_value = field_value(write.payload, self.upsert_key, self.shape) if self.upsert_key else None
+        if key_value not in (None, "") and templates.lookup_template is not None:
+            # The upsert key names one record by itself (and a lookup may answer in brief).
+            assert self.upsert_key is not None
+            return self.finder.find(write.line, since, iter(self.lookup(self.upsert_key, key_value)),
+                                    lambda record: True)
+        return self.finder.find(write.line, since, self._recently_updated(since), lambda record: holds(body, record))
+
+    def server_time_before_send(self) -> datetime:
+        """A lower bound of the server clock at the send, from a `Date` the server really sent."""
+        cursor = self.resource.cursor
+        granularity = cursor.granularity if cursor else _DATE_HEADER_RESOLUTION
+        return before_send(self.client.server_time(probe=True), granularity)
+
+    def _recently_updated(self, since: datetime | None) -> Iterator[dict[str, Any]]:
+        """Records updated since `since` (the incremental list), else the whole collection."""
+        cursor = self.resource.cursor
+        request = self.resource.list_request()
+        if cursor is not None and since is not None:
+            request = self.resource.since_request((since - cursor.granularity).strftime(cursor.param_format))
+        walk = self.resource.paginator.walk(self.client, request)
+        for number, page in enumerate(walk.pages(), start=1):
+            yield from page.records
+            if number >= _MAX_FINGERPRINT_PAGES:
+                raise TransientError(f"{request.path}: too many recently updated records to resolve an unknown create")

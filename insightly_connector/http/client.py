@@ -1,17 +1,19 @@
-"""The HTTP client: Basic auth, the shared limiter, bounded retries, and the spec's error map.
+"""The HTTP client: the credential's auth header, the shared limiter, bounded retries, the error policy.
 
-Every status code's meaning comes from `connector.yaml` (`http.errors`); this module only knows the
-generic ideas of "retry", "rate limited", "daily quota spent" and "outcome unknown". A request that
-is not idempotent (POST) is never re-sent after it may have reached the server: the caller gets
-`OutcomeUnknown` and resolves it (by a lookup) before deciding to send again."""
+Every setting comes from the compiled `HttpPolicy`, and what a status means from its `ErrorPolicy`:
+an answer to retry is retried (`retry`: counted attempts; `wait_out`: waited out within the
+rate-limited budget, with the daily quota header deciding when the day's quota is spent); any other
+answer raises the error its rule names. A request that is not idempotent (POST) is never re-sent
+after it may have reached the server: the caller gets `OutcomeUnknown` and resolves it (by a lookup)
+before deciding to send again."""
 
 from __future__ import annotations
 
-import base64
 import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -19,29 +21,16 @@ from typing import Any
 import orjson
 import requests
 
-from insightly_connector.errors import (
-    AccessDenied,
-    ApiError,
-    AuthError,
-    ConnectorError,
-    NotFound,
-    OutcomeUnknown,
-    QuotaExhausted,
-    RecordLimitReached,
-    TransientError,
-)
+from insightly_connector.errors import ApiError, ConnectorError, OutcomeUnknown, QuotaExhausted, TransientError
+from insightly_connector.http.error_policy import Action, ErrorRule, exception_class
 from insightly_connector.http.limiter import RateLimiter, shared_limiter
 from insightly_connector.redaction import process_redactor
 from insightly_connector.spec.credential import Credential
 from insightly_connector.spec.host_pinning import ForeignHostRefused, PinnedHostAdapter
+from insightly_connector.spec.http_policy import RetryPolicy
+from insightly_connector.spec.json_path import follow
 from insightly_connector.spec.loader import Spec
 
-_ERROR_CLASSES: dict[str, type[ApiError]] = {
-    "auth": AuthError,
-    "forbidden": AccessDenied,
-    "not_found": NotFound,
-    "record_limit": RecordLimitReached,
-}
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_MESSAGE_CHARS = 300
 
@@ -51,35 +40,27 @@ class Client:
 
     def __init__(self, spec: Spec, credential: Credential, limiter: RateLimiter | None = None, *,
                  max_attempts: int | None = None):
-        http = spec.http
+        http = self.policy = spec.http
         self.spec = spec
         self.credential = credential
         self.base_url = credential.base_url
-        rate = http["rate_limit"]
+        rate = http.rate_limit
         self.limiter = limiter or shared_limiter(
-            credential.identity, requests_per_second(spec, credential), rate.get("max_in_flight", 4),
-            rate.get("safety_margin_seconds", 0.02))
-        timeouts = http.get("timeout_seconds", {})
-        self._timeout = (timeouts.get("connect", 10), timeouts.get("read", 60))
-        self._retry = dict(http.get("retry", {}))
-        if max_attempts is not None:
-            self._retry["max_attempts"] = max_attempts
-        self._rate_limited_budget = float(self._retry["rate_limited_budget_seconds"])
-        self._errors = http.get("errors", {})
-        self._message_field = http.get("error_message_field")
-        quota = http.get("daily_quota", {})
-        self._limit_header = quota.get("limit_header")
-        self._remaining_header = quota.get("remaining_header")
-        self._skew = timedelta(seconds=http.get("clock_skew_allowance_seconds", 300))
-        token = base64.b64encode(f"{credential.username}:{credential.password}".encode()).decode()
-        process_redactor.add(credential.username)
+            credential.identity, requests_per_second(spec, credential), rate.max_in_flight,
+            rate.safety_margin_seconds)
+        self._timeout = (http.connect_timeout, http.read_timeout)
+        self.retry: RetryPolicy = http.retry if max_attempts is None else replace(http.retry,
+                                                                                  max_attempts=max_attempts)
+        self._skew = timedelta(seconds=http.clock_skew_allowance_seconds)
+        for secret in credential.secrets:
+            process_redactor.add(secret)
         self._session = requests.Session()
         self._session.trust_env = not credential.pod_base_urls.get(credential.pod)
         self._session.headers.update({
-            "Authorization": f"Basic {token}",
+            "Authorization": credential.authorization,
             "Accept": "application/json",
             "Accept-Encoding": "gzip, deflate",
-            "User-Agent": f"{spec.connector.get('code', 'connector')}/{spec.connector.get('version', '0')}",
+            "User-Agent": f"{spec.connector['code']}/{spec.connector['version']}",
         })
         pool = max(4, self.limiter.max_in_flight * 2)
         adapter = PinnedHostAdapter(credential.origin, pool_connections=pool, pool_maxsize=pool, max_retries=0)
@@ -100,7 +81,7 @@ class Client:
             idempotent = method in _IDEMPOTENT_METHODS
         body = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
-        max_attempts = int(self._retry["max_attempts"])
+        max_attempts = self.retry.max_attempts
         failures = 0  # 5xx answers and network failures: each counts against max_attempts
         throttles = 0  # 429s: waited out within the rate-limit budget, never counted as attempts
         waited = 0.0
@@ -120,16 +101,16 @@ class Client:
             self._observe(response)
             if 200 <= response.status_code < 300:
                 return response
-            rule = self._rule(response.status_code)
-            if not rule.get("retry"):
+            rule = self.policy.errors.rule(response.status_code)
+            if rule.retry is None:
                 raise self._api_error(method, path, response, rule)
-            if self._is_rate_limit(rule):
+            if rule.retry is Action.WAIT_OUT:
                 if self.quota_remaining == 0:
                     raise QuotaExhausted(self._quota_message())
                 self._count("throttled")
                 throttles += 1
                 wait = self._wait_before_retry(response, throttles)
-                if waited + wait > self._rate_limited_budget:
+                if waited + wait > self.retry.rate_limited_budget_seconds:
                     raise TransientError(self._describe(
                         method, path, response, rule,
                         f"still rate limited after waiting {waited:.0f} s (http.retry.rate_limited_budget_seconds)"))
@@ -157,8 +138,8 @@ class Client:
         with self._lock:
             clock = self._server_clock
         if clock is None and probe:
-            check = self.spec.credential["check"]
-            self.request(check["method"], check["path"])
+            check = self.spec.credential_policy.check
+            self.request(check.method, check.path)
             with self._lock:
                 clock = self._server_clock
         if clock is None:
@@ -204,11 +185,12 @@ class Client:
 
     def _observe(self, response: requests.Response) -> None:
         headers = response.headers
+        quota = self.policy.quota
         with self._lock:
-            if self._remaining_header and headers.get(self._remaining_header, "").lstrip("-").isdigit():
-                self.quota_remaining = int(headers[self._remaining_header])
-            if self._limit_header and headers.get(self._limit_header, "").isdigit():
-                self.quota_limit = int(headers[self._limit_header])
+            if quota and headers.get(quota.remaining_header, "").lstrip("-").isdigit():
+                self.quota_remaining = int(headers[quota.remaining_header])
+            if quota and headers.get(quota.limit_header, "").isdigit():
+                self.quota_limit = int(headers[quota.limit_header])
             date = headers.get("Date")
             if date:
                 try:
@@ -216,13 +198,6 @@ class Client:
                 except (TypeError, ValueError):
                     return
                 self._server_clock = (parsed, time.monotonic())
-
-    def _rule(self, status: int) -> dict:
-        return self._errors.get(str(status)) or self._errors.get(f"{status // 100}xx") or {"category": "http_error"}
-
-    @staticmethod
-    def _is_rate_limit(rule: dict) -> bool:
-        return rule.get("category") == "rate_limited"
 
     def _count(self, name: str, amount: int = 1) -> None:
         with self._lock:
@@ -235,14 +210,14 @@ class Client:
 
     def _wait_before_retry(self, response: requests.Response, attempt: int) -> float:
         """The server's `Retry-After` in seconds (capped by the spec) if it sent one, else a backoff."""
-        value = response.headers.get(self._retry["retry_after_header"], "").strip()
+        value = response.headers.get(self.retry.retry_after_header, "").strip()
         if value.isdigit():
-            return min(float(value), float(self._retry["max_retry_after_seconds"]))
+            return min(float(value), self.retry.max_retry_after_seconds)
         return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff with jitter, so processes sharing an account don't retry in step."""
-        initial, ceiling = float(self._retry["initial_backoff_seconds"]), float(self._retry["max_backoff_seconds"])
+        initial, ceiling = self.retry.initial_backoff_seconds, self.retry.max_backoff_seconds
         return min(ceiling, initial * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
 
     def _sleep(self, seconds: float) -> None:
@@ -253,26 +228,26 @@ class Client:
         text = ""
         try:
             payload = response.json()
-            if isinstance(payload, dict) and self._message_field in payload:
-                text = str(payload[self._message_field])
+            field = self.policy.error_message_field
+            found = follow(payload, f"$.{field}") if field and isinstance(payload, dict) else None
+            if found is not None:
+                text = str(found)
             elif isinstance(payload, str):
                 text = payload
         except ValueError:
             text = response.text
         return process_redactor.scrub(" ".join(text.split())[:_MAX_MESSAGE_CHARS])
 
-    def _describe(self, method: str, path: str, response: requests.Response, rule: dict, tail: str) -> str:
+    def _describe(self, method: str, path: str, response: requests.Response, rule: ErrorRule, tail: str) -> str:
         message = self._api_message(response)
         detail = f" ({message})" if message else ""
-        return f"{method} {path}: HTTP {response.status_code} {rule.get('category', 'error')}{detail}; {tail}"
+        return f"{method} {path}: HTTP {response.status_code} {rule.category}{detail}; {tail}"
 
-    def _api_error(self, method: str, path: str, response: requests.Response, rule: dict) -> ApiError:
-        category = rule.get("category", "http_error")
-        error_class = _ERROR_CLASSES.get(category, ApiError)
+    def _api_error(self, method: str, path: str, response: requests.Response, rule: ErrorRule) -> ApiError:
         message = self._api_message(response)
-        text = f"{method} {path}: HTTP {response.status_code} {category}" + (f": {message}" if message else "")
-        return error_class(text, status=response.status_code, api_message=message, category=category,
-                           method=method, path=path)
+        text = f"{method} {path}: HTTP {response.status_code} {rule.category}" + (f": {message}" if message else "")
+        return exception_class(rule)(text, status=response.status_code, api_message=message, category=rule.category,
+                                     method=method, path=path)
 
     def _quota_message(self) -> str:
         limit = f" of {self.quota_limit}" if self.quota_limit else ""
@@ -281,9 +256,7 @@ class Client:
 
 def requests_per_second(spec: Spec, credential: Credential) -> float:
     """The credential's own pace if it sets one, else its plan's from the spec, else the spec's default."""
-    rate = spec.http["rate_limit"]
-    return (credential.requests_per_second or rate.get("plans", {}).get(credential.plan or "")
-            or rate["requests_per_second"])
+    return spec.http.rate_limit.pace(credential.plan, credential.requests_per_second)
 
 
 def _failed_before_sending(exc: requests.ConnectionError) -> bool:

@@ -8,9 +8,10 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field
 
-from insightly_connector.errors import AccessDenied, ConfigError, NotFound
+from insightly_connector.errors import AccessDenied, ConfigError
 from insightly_connector.http.client import Client
-from insightly_connector.spec.loader import Resource, Spec
+from insightly_connector.spec.loader import Spec
+from insightly_connector.spec.model import Resource
 
 
 @dataclass
@@ -38,7 +39,7 @@ def select(client: Client, spec: Spec, names: list[str] | None = None) -> Select
         for template in templates:
             try:
                 expanded.extend(expand(client, spec, template))
-            except (AccessDenied, NotFound) as exc:
+            except AccessDenied as exc:
                 warnings.append(f"{template.name}: could not list {template.dynamic['list_path']} ({exc.category})")
     if wanted is None:
         return Selection(static + expanded, warnings)

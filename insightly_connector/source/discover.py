@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from insightly_connector.errors import AccessDenied, NotFound
+from insightly_connector.errors import AccessDenied
 from insightly_connector.http.client import Client
 from insightly_connector.source.catalog import select
 from insightly_connector.source.custom_fields import extend_schema, fetch_custom_fields
-from insightly_connector.spec.loader import Resource, Spec
+from insightly_connector.spec.loader import Spec
+from insightly_connector.spec.model import Resource
 
 
 @dataclass
@@ -46,7 +47,7 @@ def discover(client: Client, spec: Spec, names: list[str] | None = None) -> Cata
         schema = resource.schema
         try:
             schema = extend_schema(schema, fetch_custom_fields(client, spec, resource), spec)
-        except (AccessDenied, NotFound) as exc:
+        except AccessDenied as exc:
             warnings.append(f"{resource.name}: custom fields not readable ({exc.category})")
         entries.append(_entry(resource, schema))
     return Catalog(entries, warnings)
@@ -56,7 +57,7 @@ def capabilities(resource: Resource) -> dict[str, bool]:
     modes = set(resource.write_modes)
     return {
         "read": True,
-        "incremental": resource.incremental is not None,
+        "incremental": resource.cursor is not None,
         "create": "create" in modes,
         "update": "update" in modes,
         "upsert": "upsert" in modes,
@@ -65,7 +66,7 @@ def capabilities(resource: Resource) -> dict[str, bool]:
 
 
 def _entry(resource: Resource, schema: dict) -> CatalogEntry:
-    cursor = resource.incremental.get("cursor_field") if resource.incremental else None
+    cursor = resource.cursor.cursor_field if resource.cursor else None
     return CatalogEntry(name=resource.name, display_name=resource.display_name, endpoint=resource.endpoint,
                         path=resource.path, primary_key=resource.primary_key, cursor_field=cursor,
                         capabilities=capabilities(resource), schema=schema)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -34,7 +34,7 @@ _MOST_SIGNIFICANT_FIRST = ("%Y", "%m", "%d", "%H", "%M", "%S", "%f")
 
 @dataclass(frozen=True)
 class CursorPolicy:
-    """The incremental settings of one resource (its `incremental` block)."""
+    """The incremental settings of one resource (its merged `incremental` block), compiled once by the spec."""
 
     cursor_field: str
     cursor_format: str
@@ -45,14 +45,14 @@ class CursorPolicy:
     path: str
 
     @classmethod
-    def from_config(cls, config: dict) -> CursorPolicy:
+    def from_config(cls, config: Mapping[str, Any]) -> CursorPolicy:
         return cls(
             cursor_field=config["cursor_field"],
             cursor_format=config["cursor_format"],
             param=config["param"],
             param_format=config["param_format"],
-            granularity=timedelta(seconds=float(config.get("granularity_seconds", 1))),
-            lookback=timedelta(seconds=float(config.get("lookback_seconds", 0))),
+            granularity=timedelta(seconds=float(config["granularity_seconds"])),
+            lookback=timedelta(seconds=float(config["lookback_seconds"])),
             path=config["path"],
         )
 

@@ -19,61 +19,54 @@ import operator
 import time
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import islice
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from insightly_connector.errors import ApiError
+from insightly_connector.source.pages import ListRequest, Page, ResumePoint, record_list
+
+if TYPE_CHECKING:
+    from insightly_connector.http.client import Client
 
 _MAX_STEP_BACKS = 64  # doubling steps reach offset 0 long before this; a guard against a broken server
 
 
 @dataclass(frozen=True)
-class OffsetPagination:
-    """The paging parameters of one resource, taken from its `read.pagination` block."""
+class OffsetPaging:
+    """`pagination: {type: offset}` compiled: skip/top style paging, churn-safe when key-ordered."""
 
     offset_param: str
     limit_param: str
-    page_size: int
-    total_params: dict = field(default_factory=dict)
+    page_size: int  # already capped by max_page_size
+    total_params: Mapping[str, str] = field(default_factory=dict)
     total_header: str | None = None
     ordered_by_key: bool = False
     overlap: int = 0
+    single_request = False
 
     @classmethod
-    def from_config(cls, config: dict, *, record_limit: int | None = None) -> OffsetPagination:
-        """Build from the spec block; `record_limit` (sample mode) shrinks the page to what is needed."""
-        ordered = config.get("order", "none") == "primary_key_ascending"
-        overlap = int(config.get("overlap", 0)) if ordered else 0
-        page_size = min(int(config["page_size"]), int(config.get("max_page_size", config["page_size"])))
-        if record_limit is not None:
-            page_size = min(page_size, record_limit)
-        page_size = max(page_size, overlap + 1)
-        return cls(
-            offset_param=config["offset_param"],
-            limit_param=config["limit_param"],
-            page_size=page_size,
-            total_params=dict(config.get("total_params") or {}),
-            total_header=config.get("total_header"),
-            ordered_by_key=ordered,
-            overlap=overlap,
-        )
+    def compile(cls, config: Mapping[str, Any]) -> OffsetPaging:
+        ordered = config["order"] == "primary_key_ascending"
+        return cls(offset_param=config["offset_param"], limit_param=config["limit_param"],
+                   page_size=min(int(config["page_size"]), int(config["max_page_size"])),
+                   total_params=dict(config.get("total_params") or {}), total_header=config.get("total_header"),
+                   ordered_by_key=ordered, overlap=int(config.get("overlap", 0)) if ordered else 0)
 
+    def walk(self, client: Client, request: ListRequest, *, start: ResumePoint | None = None,
+             record_limit: int | None = None, prefetch: int = 1) -> OffsetPager:
+        """`record_limit` (sample mode) shrinks the page to what is needed."""
+        page_size = self.page_size if record_limit is None else min(self.page_size, record_limit)
+        sized = replace(self, page_size=max(page_size, self.overlap + 1))
+        start = start or ResumePoint()
+        return OffsetPager(client, request.path, dict(request.params), sized, primary_key=request.primary_key,
+                           records_path=request.records_path, start_offset=start.position,
+                           anchor=start.last_key, prefetch=prefetch)
 
-@dataclass
-class Page:
-    """One accepted page: its new records in order, and where the pager stands after it."""
-
-    records: list[dict]
-    offset: int  # the offset this page was requested at
-    position: int  # offset of the last record of the page: where a resumed run re-anchors
-    last_key: Any  # the highest primary key seen so far (the anchor); None for unordered paging
-    total: int | None
-    sent_at: float  # time.monotonic() just before the page's request was sent
+    def probe_params(self) -> dict[str, Any]:
+        return {self.limit_param: 1}
 
 
 @dataclass
@@ -92,27 +85,14 @@ class _Fetched:
     @property
     def records(self) -> list[dict]:
         if self._records is None:
-            records = extract_records(orjson.loads(self.body), self.records_path)
-            if not isinstance(records, list):
-                raise ApiError(f"GET {self.path}: expected a list of records at {self.records_path!r}",
-                               category="unexpected_response", method="GET", path=self.path)
-            self._records, self.body = records, b""
+            self._records, self.body = record_list(self.body, self.records_path, self.path), b""
         return self._records
-
-
-def extract_records(body: Any, records_path: str) -> Any:
-    """Follow a `$.a.b` path into a decoded body (`$` is the body itself)."""
-    node = body
-    for step in records_path.lstrip("$").split("."):
-        if step:
-            node = node.get(step) if isinstance(node, dict) else None
-    return node
 
 
 class OffsetPager:
     """Yields the pages of one list (or search) endpoint, in order, each record exactly once."""
 
-    def __init__(self, client: Any, path: str, params: dict, pagination: OffsetPagination, *,
+    def __init__(self, client: Client, path: str, params: dict, pagination: OffsetPaging, *,
                  primary_key: str | None, records_path: str = "$", start_offset: int = 0,
                  anchor: Any = None, prefetch: int = 1):
         self.client = client
@@ -122,6 +102,7 @@ class OffsetPager:
         self.primary_key = primary_key
         self.records_path = records_path
         self.ordered = pagination.ordered_by_key and primary_key is not None
+        self.resumable = self.ordered
         self.start_offset = start_offset if self.ordered else 0
         self.anchor = anchor if self.ordered else None
         self.prefetch = max(1, prefetch)
@@ -160,7 +141,7 @@ class OffsetPager:
             records = self._new_records(fetched.records)
             count = len(fetched.records)
             position = offset + count - 1 if count else offset
-            yield Page(records, offset, position, self.anchor, fetched.total, fetched.sent_at)
+            yield Page(records, position, self.anchor, fetched.total, fetched.sent_at)
             if self._is_last(offset, count, fetched.total):
                 return
             offset += count - self.pagination.overlap
@@ -255,17 +236,3 @@ class OffsetPager:
             raw = response.headers.get(pagination.total_header, "")
             total = int(raw) if raw.isdigit() else None
         return _Fetched(offset, response.content, total, sent_at, self.path, self.records_path)
-
-
-def fetch_unpaged(client: Any, path: str, params: dict, records_path: str = "$", *,
-                  single_object: bool = False) -> list[dict]:
-    """A resource served whole by one GET: a short list, or a single object (one record)."""
-    response = client.request("GET", path, params=params)
-    body = extract_records(orjson.loads(response.content), records_path)
-    if single_object and isinstance(body, dict):
-        return [body]
-    if not single_object and isinstance(body, list):
-        return body
-    expected = "one object" if single_object else "a list of records"
-    raise ApiError(f"GET {path}: expected {expected} at {records_path!r}",
-                   category="unexpected_response", method="GET", path=path)

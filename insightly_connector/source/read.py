@@ -1,10 +1,11 @@
 """The read verb: pages every selected resource out to an emitter, checkpointing after each page.
 
-Per resource it chooses full or incremental (or resumes an interrupted window), pages through it,
-filters through the incremental window, emits, flushes, and only then saves state, so state never
-covers a record that was not written out. A resource the key may not read (the spec's error map
-says `skip_resource`) is a reported skip, never an empty success; a spent daily quota stops the run
-with resumable state; any other failure stops the run and leaves no final cursor for the resource.
+Per resource it chooses full or incremental (or resumes an interrupted window), walks it with the
+resource's paginator, filters through the incremental window, emits, flushes, and only then saves
+state, so state never covers a record that was not written out. What an API answer means comes from
+the error policy: `skip_resource` is a reported skip, never an empty success; `fail` fails that
+resource (no final cursor) and the run goes on to the next one, ending non-zero; `fatal` (the
+credential is refused), a spent daily quota (resumable state) or exhausted retries stop the run.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from insightly_connector.errors import ApiError, ConfigError, ConnectorError, ExitCode, QuotaExhausted
+from insightly_connector.http.client import Client
+from insightly_connector.http.error_policy import Action, Verb
 from insightly_connector.protocols.emitters import Emitter, StreamInfo
 from insightly_connector.protocols.progress import Progress
 from insightly_connector.source.catalog import resolve_resources
 from insightly_connector.source.incremental import CursorPolicy, Window
-from insightly_connector.source.paging import OffsetPager, OffsetPagination, fetch_unpaged
+from insightly_connector.source.pages import ResumePoint
 from insightly_connector.source.state import StateFile
+from insightly_connector.spec.loader import Spec
+from insightly_connector.spec.model import Resource
 
 _MAX_PAGES_AHEAD = 4
 #: A saved cursor further ahead of the local clock than this cannot have come from a real read
@@ -66,7 +71,7 @@ class ReadReport:
                 "error": str(self.error) if self.error else None, "sampled": self.sampled}
 
 
-def read(client: Any, spec: Any, resources: Sequence[Any] | None, *, emitter: Emitter,
+def read(client: Client, spec: Spec, resources: Sequence[Resource | str] | None, *, emitter: Emitter,
          state_path: str | None = None, limit: int | None = None, full_refresh: bool = False,
          progress: Progress | None = None) -> ReadReport:
     """Read `resources` (Resource objects, names, or None for every readable one).
@@ -87,9 +92,9 @@ def read(client: Any, spec: Any, resources: Sequence[Any] | None, *, emitter: Em
     report.resources = [ResourceReport(resource.name) for resource in resources]
     try:
         for resource, entry in zip(resources, report.resources, strict=True):
-            error = run.resource(resource, entry)
-            if error is not None:
-                report.error = error
+            error, stop = run.resource(resource, entry)
+            report.error = report.error or error
+            if stop:
                 break
     finally:
         emitter.close()
@@ -105,7 +110,7 @@ def read(client: Any, spec: Any, resources: Sequence[Any] | None, *, emitter: Em
 class _Run:
     """The shared context of one read; `resource()` reads one resource and fills its report."""
 
-    def __init__(self, client: Any, spec: Any, emitter: Emitter, state: StateFile, progress: Progress,
+    def __init__(self, client: Client, spec: Spec, emitter: Emitter, state: StateFile, progress: Progress,
                  limit: int | None, full_refresh: bool):
         self.client = client
         self.spec = spec
@@ -114,25 +119,21 @@ class _Run:
         self.progress = progress
         self.limit = limit
         self.full_refresh = full_refresh
-        in_flight = getattr(getattr(client, "limiter", None), "max_in_flight", 1)
-        self.pages_ahead = 1 if limit is not None else max(1, min(_MAX_PAGES_AHEAD, in_flight))
+        self.pages_ahead = 1 if limit is not None else max(1, min(_MAX_PAGES_AHEAD, client.limiter.max_in_flight))
 
-    def resource(self, resource: Any, report: ResourceReport) -> ConnectorError | None:
-        """Read one resource. Returns the error that must stop the run, or None to go on."""
+    def resource(self, resource: Resource, report: ResourceReport) -> tuple[ConnectorError | None, bool]:
+        """Read one resource. Returns the error it ended with (if any) and whether the run must stop."""
         stream = StreamInfo(resource.name, resource.schema or {}, resource.primary_key,
-                            (resource.incremental or {}).get("cursor_field"))
+                            resource.cursor.cursor_field if resource.cursor else None)
         requests_before = self.client.stats["requests"]
         try:
-            strategy = resource.read.get("pagination", {}).get("type", "none")
-            if resource.single_object or strategy == "none":
+            if resource.paginator.single_request:
                 self._read_unpaged(resource, stream, report)
-            elif strategy == "offset":
-                self._read_paged(resource, stream, report)
             else:
-                raise ConfigError(f"resources.{resource.name}.read.pagination.type: {strategy!r} is not supported")
+                self._read_paged(resource, stream, report)
             self.emitter.end_stream(resource.name, "COMPLETE")
             report.status = "complete"
-            return None
+            return None, False
         except ConnectorError as error:
             return self._failed(stream, report, error)
         finally:
@@ -142,36 +143,30 @@ class _Run:
 
     # -- one resource ------------------------------------------------------------------------------
 
-    def _read_unpaged(self, resource: Any, stream: StreamInfo, report: ResourceReport) -> None:
+    def _read_unpaged(self, resource: Resource, stream: StreamInfo, report: ResourceReport) -> None:
         """One GET (a single object, or a short list the API does not page): no state to keep."""
         report.mode = "single" if resource.single_object else "full"
         self.emitter.begin_stream(stream, fresh=True)
         self.progress.resource_started(resource.name)
-        records = fetch_unpaged(self.client, resource.path, dict(resource.read.get("params") or {}),
-                                resource.read.get("records_path", "$"), single_object=resource.single_object)
+        [page] = resource.paginator.walk(self.client, resource.list_request()).pages()
+        records = page.records
         if self.limit is not None:
             records = records[: self.limit]
         self.emitter.write_records(resource.name, records)
         self.emitter.flush()
         report.records, report.pages = len(records), 1
 
-    def _read_paged(self, resource: Any, stream: StreamInfo, report: ResourceReport) -> None:
+    def _read_paged(self, resource: Resource, stream: StreamInfo, report: ResourceReport) -> None:
         name = resource.name
         entry = self.state.resource(name)
-        policy = CursorPolicy.from_config(resource.incremental) if resource.incremental else None
-        window, resume = self._window(name, policy, entry)
-        pagination = OffsetPagination.from_config(resource.read["pagination"], record_limit=self.limit)
-        params = dict(resource.read.get("params") or {})
-        path = resource.path
+        window, resume = self._window(name, resource.cursor, entry)
+        request = resource.list_request()
         if window is not None and window.incremental:
-            path = policy.path
-            params[policy.param] = window.request_bound()
+            request = resource.since_request(window.request_bound())
             report.mode = "incremental"
-        pager = OffsetPager(self.client, path, params, pagination, primary_key=resource.primary_key,
-                            records_path=resource.read.get("records_path", "$"),
-                            start_offset=resume.get("position", 0), anchor=resume.get("last_pk"),
-                            prefetch=self.pages_ahead)
-        report.resumed = bool(resume) and pager.ordered
+        pager = resource.paginator.walk(self.client, request, record_limit=self.limit, prefetch=self.pages_ahead,
+                                        start=ResumePoint(resume.get("position", 0), resume.get("last_pk")))
+        report.resumed = bool(resume) and pager.resumable
         fresh = report.mode == "full" and not report.resumed
         self.emitter.begin_stream(stream, fresh=fresh, resume_output=resume.get("output") if report.resumed else None)
         self.progress.resource_started(name, since=window.cursor_text if window else None, resumed=report.resumed)
@@ -235,11 +230,13 @@ class _Run:
 
     # -- failures ----------------------------------------------------------------------------------
 
-    def _failed(self, stream: StreamInfo, report: ResourceReport, error: ConnectorError) -> ConnectorError | None:
+    def _failed(self, stream: StreamInfo, report: ResourceReport,
+                error: ConnectorError) -> tuple[ConnectorError | None, bool]:
         name = stream.name
         report.message = str(error)
         quota = isinstance(error, QuotaExhausted)
-        if self._is_skip(error):
+        action = self._action(error)
+        if action is Action.SKIP:
             report.status = "skipped"
             self.progress.warning(f"{name}: skipped: {error}")
             self.emitter.log("WARN", f"{name}: skipped: {error}")
@@ -248,21 +245,21 @@ class _Run:
             self.emitter.error(error, name)
         self.emitter.end_stream(name, "INCOMPLETE", rate_limited=quota)
         self.emitter.flush()
-        return None if report.status == "skipped" else error
+        if action is Action.SKIP:
+            return None, False
+        return error, action is not Action.FAIL
 
-    def _is_skip(self, error: ConnectorError) -> bool:
-        """The spec's error map decides which API answers mean "this resource is not readable here"."""
+    def _action(self, error: ConnectorError) -> Action | None:
+        """The error policy's read action for an API answer; None for what is not one (network, quota)."""
         if not isinstance(error, ApiError) or error.status is None:
-            return False
-        rules = self.spec.http.get("errors", {})
-        rule = rules.get(str(error.status)) or rules.get(f"{error.status // 100}xx") or {}
-        return rule.get("read") == "skip_resource"
+            return None
+        return self.spec.http.errors.resolve(error.status, Verb.READ).action
 
 
 # -- the state file, checked against the spec ---------------------------------------------------------
 
 
-def check_state(spec: Any, state: StateFile, *, full_refresh: bool = False, now: datetime | None = None) -> None:
+def check_state(spec: Spec, state: StateFile, *, full_refresh: bool = False, now: datetime | None = None) -> None:
     """Check what only the spec can judge in a state file, before anything is sent: dates in each
     resource's cursor format, a cursor not in the future (unless `full_refresh` ignores it), and
     `last_pk` of the primary key's type.
@@ -281,7 +278,7 @@ def check_state(spec: Any, state: StateFile, *, full_refresh: bool = False, now:
             raise ConfigError(f"state file {state.path}: {problem}")
 
 
-def _state_resource(spec: Any, name: str) -> Any:
+def _state_resource(spec: Spec, name: str) -> Resource | None:
     """The resource a state entry belongs to: a static one by name, else the one incremental dynamic
     template (a custom object's entry, whose resource is only known once listed live)."""
     resource = spec.resources.get(name)
@@ -292,16 +289,16 @@ def _state_resource(spec: Any, name: str) -> Any:
     return templates[0] if len(templates) == 1 else resource
 
 
-def _entry_problem(where: str, entry: dict, resource: Any, now: datetime | None) -> str:
+def _entry_problem(where: str, entry: dict, resource: Resource, now: datetime | None) -> str:
     in_progress = entry.get("in_progress") or {}
     last_pk = in_progress.get("last_pk")
     expected = _key_type(resource)
     if last_pk is not None and expected is not None and not isinstance(last_pk, expected):
         kind = "an integer" if expected is int else "a string"
         return f"{where}.in_progress.last_pk must be {kind} ({resource.primary_key}), got {last_pk!r}"
-    if not resource.incremental:
+    policy = resource.cursor
+    if policy is None:
         return ""
-    policy = CursorPolicy.from_config(resource.incremental)
     parse = policy.parser()
     dates = [(f"{where}.cursor", entry.get("cursor")),
              (f"{where}.in_progress.sync_start", in_progress.get("sync_start"))]
@@ -323,7 +320,7 @@ def _entry_problem(where: str, entry: dict, resource: Any, now: datetime | None)
     return ""
 
 
-def _key_type(resource: Any) -> type | None:
+def _key_type(resource: Resource) -> type | None:
     """int or str when the record schema types the primary key as integer or string, else None."""
     declared = ((resource.schema or {}).get("properties") or {}).get(resource.primary_key or "", {}).get("type")
     types = {declared} if isinstance(declared, str) else set(declared or ()) - {"null"}

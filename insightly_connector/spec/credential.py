@@ -1,8 +1,9 @@
 """The credential: validated against the form schema, normalised to a pod, bound to one host.
 
-The key may only ever be sent to the host the spec's `base_url` template gives for the pod (and that
-host must match `allowed_hosts`, over HTTPS). A base-URL override exists for the local harness and is
-accepted only for loopback hosts, so a typo or a hostile config cannot send the key anywhere else."""
+The key may only ever be sent to the host the spec's `base_url` template gives (for the pod, when the
+API has pods), and that host must match `allowed_hosts`, over HTTPS. A base-URL override exists for a
+local harness and is accepted only for loopback hosts, so a typo or a hostile config cannot send the
+key anywhere else. The auth scheme (`credential.auth.type`) turns the fields into the header."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from typing import Any
 
 from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import process_redactor
+from insightly_connector.spec.credential_policy import PodPolicy
+from insightly_connector.spec.documents import validate_against
 from insightly_connector.spec.host_pinning import Origin, host_allowed, parse_base_url, shown
-from insightly_connector.spec.loader import Spec, validate_against
+from insightly_connector.spec.loader import Spec
 from insightly_connector.spec.templating import render_build
 
 _POD_TOKEN = re.compile(r"^[a-z0-9]+$")
@@ -27,11 +30,11 @@ class Credential:
     """What a client needs to talk to one account. `repr` never shows the secrets."""
 
     name: str
-    pod: str
+    pod: str  # "" when the API has no pods
     base_url: str
     origin: Origin
-    username: str = field(repr=False)
-    password: str = field(repr=False)
+    authorization: str = field(repr=False)  # the Authorization header's value
+    secrets: tuple[str, ...] = field(default=(), repr=False)
     description: str = ""
     non_secure_data: dict[str, Any] = field(default_factory=dict)
     pod_base_urls: dict[str, str] = field(default_factory=dict, repr=False)
@@ -39,13 +42,9 @@ class Credential:
     requests_per_second: float | None = None
 
     @property
-    def secrets(self) -> tuple[str, ...]:
-        return tuple(value for value in (self.username, self.password) if value)
-
-    @property
     def identity(self) -> tuple[str, str]:
         """A stable, secret-free identity: the limiter and the quota are per credential."""
-        return (self.base_url, hashlib.sha256(self.username.encode()).hexdigest())
+        return (self.base_url, hashlib.sha256(self.authorization.encode()).hexdigest())
 
     def for_pod(self, pod: str, spec: Spec) -> Credential:
         """The same key aimed at another pod (used by `check` to say where a key does work)."""
@@ -62,27 +61,26 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
             process_redactor.add(data[name])
             data[name] = data[name].strip()  # a pasted key often carries a newline or spaces
     validate_against(spec.credential_form, data, "credential")
-    pods = spec.credential["pods"]
-    pod = normalise_pod(str(data.get("pod") or pods["default"]), pods["url_pattern"])
+    pods = spec.credential_policy.pods
+    pod = normalise_pod(str(data.get("pod") or pods.default), pods) if pods else ""
     overrides = dict(pod_base_urls or {})
     if data.get("base_url"):
         overrides[pod] = data["base_url"]
     for url in overrides.values():
         _require_loopback(url)
     origin, base_url = _base_url_for(spec, pod, overrides.get(pod))
-    auth = spec.credential["auth"]
-    username = render_build(auth["username"], data)
-    password = render_build(auth["password"], {**data, "password": data.get("password", "")})
-    non_secure = {key: data[key] for key in spec.credential.get("non_secure", []) if key in data}
-    non_secure["pod"] = pod
+    auth = spec.credential_policy.auth.bind(data)
+    non_secure = {key: data[key] for key in spec.credential_policy.non_secure if key in data}
+    if pods:
+        non_secure["pod"] = pod
     return Credential(
         name=str(data.get("name", "")),
         description=str(data.get("description", "")),
         pod=pod,
         base_url=base_url,
         origin=origin,
-        username=username,
-        password=password,
+        authorization=auth.header,
+        secrets=auth.secrets,
         non_secure_data=non_secure,
         pod_base_urls=overrides,
         plan=data.get("plan"),
@@ -90,24 +88,25 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
     )
 
 
-def normalise_pod(value: str, url_pattern: str) -> str:
-    """Accept a pod token (`eu1`) or a pasted API URL (`https://api.eu1.insightly.com/v3.1`)."""
+def normalise_pod(value: str, pods: PodPolicy) -> str:
+    """Accept a pod token (e.g. the default pod) or a pasted API URL that `pods.url_pattern` reads."""
     value = value.strip()
-    match = re.match(url_pattern, value, flags=re.IGNORECASE)
+    match = re.match(pods.url_pattern, value, flags=re.IGNORECASE)
     if match:
         return match.group("pod").lower()
     if _POD_TOKEN.match(value.lower()):
         return value.lower()
-    raise ConfigError(f"credential.pod: {shown(value)} is neither a pod name such as 'na1' nor an API URL")
+    raise ConfigError(f"credential.pod: {shown(value)} is neither a pod name such as {pods.default!r} nor an API URL")
 
 
 def _base_url_for(spec: Spec, pod: str, override: str | None) -> tuple[Origin, str]:
     """The origin the key is bound to and the base URL: a loopback override, else the spec's host."""
     if override:
         return _require_loopback(override), override.rstrip("/")
-    url = render_build(spec.credential["base_url"], {"pod": pod}).rstrip("/")
+    policy = spec.credential_policy
+    url = render_build(policy.base_url, {"pod": pod}).rstrip("/")
     origin, _ = parse_base_url(url, "credential.pod")
-    if origin.scheme != "https" or not host_allowed(origin.host, spec.credential.get("allowed_hosts", [])):
+    if origin.scheme != "https" or not host_allowed(origin.host, list(policy.allowed_hosts)):
         raise ConfigError(f"credential.pod: {shown(pod)} gives host {origin.host!r}, which is not an allowed host "
                           "(only https to the allowed hosts)")
     return origin, url
@@ -116,7 +115,7 @@ def _base_url_for(spec: Spec, pod: str, override: str | None) -> tuple[Origin, s
 def _require_loopback(url: str) -> Origin:
     origin, _ = parse_base_url(url, "credential.base_url")
     if not origin.is_loopback:
-        raise ConfigError("credential.base_url: only a loopback harness URL (http://127.0.0.1:PORT/v3.1) may "
+        raise ConfigError("credential.base_url: only a loopback harness URL (http://127.0.0.1:PORT/...) may "
                           f"override the API host; {origin.scheme}://{origin.host} is refused")
     return origin
 

@@ -14,16 +14,16 @@ def describe(spec: Spec) -> dict:
     sources, sinks = [], []
     for resource in spec.resources.values():
         sources.append({"name": resource.endpoint, "resource": resource.name, "display_name": resource.display_name,
-                        "incremental": resource.incremental is not None, "dynamic": bool(resource.dynamic)})
+                        "incremental": resource.cursor is not None, "dynamic": bool(resource.dynamic)})
         for mode in resource.write_modes:
             sinks.append({"name": f"{code}.{mode}_{resource.name}", "resource": resource.name, "mode": mode})
     return {
         "connector": spec.connector,
         "credential": {
-            "auth_mode": spec.credential.get("auth_mode"),
+            "auth_mode": spec.credential["auth_mode"],
             "fields": _fields(form),
             "form": form,
-            "non_secure": spec.credential.get("non_secure", []),
+            "non_secure": list(spec.credential_policy.non_secure),
         },
         "source": {"endpoints": sources, "shared_fields": ["start_cron"]},
         "sink": {"endpoints": sinks},

@@ -8,8 +8,6 @@ for the caller. Nothing here knows Insightly: every fact comes from the YAML."""
 from __future__ import annotations
 
 import copy
-import difflib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -17,61 +15,47 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-import yaml
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError, ValidationError, best_match
-
+from insightly_connector.destination.templates import WriteTemplates
 from insightly_connector.errors import ConfigError
+from insightly_connector.source.incremental import CursorPolicy
+from insightly_connector.source.paginators import compile_paginator
+from insightly_connector.spec.credential_policy import CredentialPolicy
+from insightly_connector.spec.documents import (
+    check_schema,
+    load_record_schema,
+    read_json,
+    read_yaml,
+    unknown,
+    validate_against,
+)
+from insightly_connector.spec.http_policy import HttpPolicy
+from insightly_connector.spec.model import CustomFieldMeta, Resource
 from insightly_connector.spec.templating import render_build, runtime_macros
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_SPEC_PATH = REPO_ROOT / "connector.yaml"
 META_SCHEMA_PATH = REPO_ROOT / "schemas" / "connector.schema.json"
 WRITE_MODES = ("create", "update", "upsert", "delete")
-_SECRET_MARKERS = ("secret", "airbyte_secret", "writeOnly")
-_SAFE_MESSAGES = frozenset({"required", "additionalProperties", "dependencies"})
 # A template's own Resource keeps its per-object placeholders visible ("/${object_name}").
 _KEPT_OBJECT_PARAMS = {key: f"${{{key}}}" for key in ("object_name", "object_key", "object_label")}
+#: Keys an incremental block must have once merged with `defaults.incremental`.
+_INCREMENTAL_KEYS = ("cursor_field", "cursor_format", "path", "param", "param_format", "granularity_seconds",
+                     "lookback_seconds")
 
 
 @dataclass(frozen=True, eq=False)
-class Resource:
-    """One readable (and maybe writable) collection, with defaults merged and `${}` filled.
-
-    Three kinds: static (`dynamic` is None); a dynamic template (`dynamic` set, `dynamic_source`
-    None, `${object_*}` placeholders kept: not readable until expanded); and a resource expanded
-    from a template (`dynamic` describes the object, `dynamic_source` names the template)."""
-
-    name: str
-    display_name: str
-    description: str
-    path: str
-    primary_key: str
-    endpoint: str
-    schema: dict
-    schema_path: Path
-    read: dict
-    incremental: dict | None
-    custom_fields_path: str | None
-    write: dict
-    write_modes: tuple[str, ...]
-    upsert_key: str | None
-    single_object: bool
-    dynamic: dict | None
-    dynamic_source: str | None = None
-
-
-@dataclass(eq=False)
 class Spec:
-    """The validated connector: plain dicts for the global sections, `Resource`s for the rest."""
+    """The compiled connector. `connector`, `credential` and `defaults` are the declared sections (for
+    describing the connector); `http`, `credential_policy` and the `Resource`s carry the behaviour."""
 
     path: Path
     root: Path
     connector: dict
     credential: dict
-    http: dict
-    custom_fields: dict
     defaults: dict
+    http: HttpPolicy
+    credential_policy: CredentialPolicy
+    custom_fields: CustomFieldMeta | None
     credential_form: dict
     resources: dict[str, Resource]
     schemas_loaded: bool = True
@@ -82,12 +66,12 @@ class Spec:
         try:
             return self.resources[name]
         except KeyError:
-            raise ConfigError(_unknown(f"resource {name!r}", name, self.resources)) from None
+            raise ConfigError(unknown(f"resource {name!r}", name, self.resources)) from None
 
     def expand_dynamic(self, template_name: str, objects: Iterable[Mapping[str, Any]]) -> list[Resource]:
         """One resource per object found live (e.g. each custom object of `/CustomObjects`)."""
         if template_name not in self._raw_templates:
-            raise ConfigError(_unknown(f"dynamic template {template_name!r}", template_name,
+            raise ConfigError(unknown(f"dynamic template {template_name!r}", template_name,
                                        self._raw_templates))
         template = self._raw_templates[template_name]
         dynamic = template["dynamic"]
@@ -118,18 +102,20 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
     `{}`): the schema generator uses it, since it is what writes them."""
     path = Path(path) if path is not None else DEFAULT_SPEC_PATH
     label = path.name
-    document = _read_yaml(path)
-    validate_against(_read_json(META_SCHEMA_PATH, "the connector meta-schema"), document, label)
+    document = read_yaml(path)
+    validate_against(read_json(META_SCHEMA_PATH, "the connector meta-schema"), document, label)
     root = path.resolve().parent
     credential = document["credential"]
     form_path = root / credential["form"]
-    form = _read_json(form_path, f"{label}: credential.form") if load_schemas else {}
+    form = read_json(form_path, f"{label}: credential.form") if load_schemas else {}
     if load_schemas:
-        _check_schema(form, f"{label}: credential.form: {credential['form']}")
+        check_schema(form, f"{label}: credential.form: {credential['form']}")
+    custom_fields = document.get("custom_fields")
     spec = Spec(path=path, root=root, connector=document["connector"], credential=credential,
-                http=document["http"], custom_fields=document["custom_fields"], defaults=document["defaults"],
-                credential_form=form,
-                resources={}, schemas_loaded=load_schemas)
+                defaults=document["defaults"], http=HttpPolicy.compile(document["http"]),
+                credential_policy=CredentialPolicy.compile(credential),
+                custom_fields=CustomFieldMeta.compile(custom_fields) if custom_fields else None,
+                credential_form=form, resources={}, schemas_loaded=load_schemas)
     for name, raw in document["resources"].items():
         if "dynamic" in raw:
             spec._raw_templates[name] = raw
@@ -142,18 +128,11 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
     return spec
 
 
-def validate_against(schema: dict, instance: Any, label: str) -> None:
-    """Validate `instance` (draft-07); raise one `ConfigError` line naming the JSON path.
-
-    The offending value is shown only for scalars outside properties marked secret / writeOnly, so
-    this is safe to use on credentials."""
-    error = best_match(Draft7Validator(schema).iter_errors(instance))
-    if error is None:
-        return
-    location = _location(error.absolute_path)
-    reveal = not _is_secret(schema, error)
-    prefix = f"{label}: {location}: " if location else f"{label}: "
-    raise ConfigError(prefix + _explain(error, reveal))
+def _require(block: Mapping[str, Any], keys: Iterable[str], where: str) -> None:
+    """Keys a merged block must have: the YAML (its defaults or the resource) is their only source."""
+    for key in keys:
+        if key not in block:
+            raise ConfigError(f"{where}.{key}: is required (in the resource or in defaults)")
 
 
 # -- building resources ------------------------------------------------------------------------------
@@ -176,12 +155,13 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
     incremental = raw.get("incremental", False)
     if incremental is not False:
         overrides = incremental if isinstance(incremental, dict) else {}
-        incremental = render(_merge(defaults["incremental"], overrides), "incremental")
+        incremental = render(_merge(defaults.get("incremental", {}), overrides), "incremental")
+        _require(incremental, _INCREMENTAL_KEYS, f"{where}.incremental")
     write = _build_write(raw, defaults, render, where)
     single_object = bool(raw.get("single_object", False))
     schema_file = render(raw.get("schema", defaults["schema"]), "schema")
     schema_path = spec.root / schema_file
-    schema = _load_record_schema(schema_path, f"{where}.schema: {schema_file}") if spec.schemas_loaded else {}
+    schema = load_record_schema(schema_path, f"{where}.schema: {schema_file}") if spec.schemas_loaded else {}
     resource = Resource(
         name=name,
         display_name=params["display_name"],
@@ -200,6 +180,11 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
         upsert_key=raw.get("upsert_key"),
         single_object=single_object,
         dynamic=dynamic,
+        paginator=compile_paginator(read["pagination"], single_object=single_object),
+        records_path=read["records_path"],
+        params=dict(read["params"]),
+        cursor=CursorPolicy.from_config(incremental) if incremental else None,
+        writes=WriteTemplates.compile(raw["primary_key"], write),
         dynamic_source=dynamic_source,
     )
     _check_resource(resource, raw, where)
@@ -284,138 +269,3 @@ def _render(value: Any, params: dict, where: str) -> Any:
     return value
 
 
-# -- files ---------------------------------------------------------------------------------------------
-
-
-class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """A safe loader (libyaml's when present) that refuses duplicate keys, which PyYAML would
-    otherwise silently overwrite."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
-def _read_yaml(path: Path) -> dict:
-    label = path.name
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
-                          "save it as UTF-8") from None
-    try:
-        document = yaml.load(text, Loader=_StrictLoader)  # a safe loader: no arbitrary objects
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        position = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"{label}: {position}invalid YAML ({problem})") from None
-    if not isinstance(document, dict):
-        raise ConfigError(f"{label}: must be a mapping with connector, credential, http, defaults, resources")
-    return document
-
-
-def _read_json(path: Path, label: str) -> dict:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ConfigError(f"{label}: {path.name} cannot be read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{label}: {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
-                          f"{exc.start}); save it as UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{label}: {path.name} is not valid JSON (line {exc.lineno})") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{label}: {path.name} must hold a JSON object")
-    return data
-
-
-def _load_record_schema(path: Path, label: str) -> dict:
-    """A record schema must be an object schema. The full draft-07 check is left to the tests and
-    the generator: run on every load it would cost more than everything else here together."""
-    schema = _read_json(path, label)
-    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
-        raise ConfigError(f"{label}: must be an object schema with properties")
-    return schema
-
-
-def _check_schema(schema: dict, label: str) -> None:
-    try:
-        Draft7Validator.check_schema(schema)
-    except SchemaError as exc:
-        raise ConfigError(f"{label}: not a valid draft-07 schema ({exc.message})") from None
-
-
-# -- messages ------------------------------------------------------------------------------------------
-
-
-def _location(path: Iterable[Any]) -> str:
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
-
-
-def _is_secret(schema: dict, error: ValidationError) -> bool:
-    """True if the failing value sits at (or under) a property marked secret in the schema."""
-    nodes = [error.schema]
-    node: Any = schema
-    for part in error.absolute_path:
-        if not isinstance(node, dict):
-            break
-        if isinstance(part, str) and part in node.get("properties", {}):
-            node = node["properties"][part]
-        elif isinstance(part, int) and isinstance(node.get("items"), dict):
-            node = node["items"]
-        else:
-            break
-        nodes.append(node)
-    return any(isinstance(n, dict) and (any(n.get(m) for m in _SECRET_MARKERS)
-                                        or n.get("x-nexla", {}).get("secured")) for n in nodes)
-
-
-_MAX_SHOWN_VALUE_CHARS = 120
-
-
-def _explain(error: ValidationError, reveal: bool) -> str:
-    """jsonschema's own sentence when it is safe and short; otherwise one built without the value."""
-    scalar = error.instance is None or isinstance(error.instance, (str, int, float, bool))
-    reveal = reveal and len(repr(error.instance)) <= _MAX_SHOWN_VALUE_CHARS  # a megabyte echoed back helps nobody
-    if error.validator == "not" and error.validator_value == {}:  # `not: {}`: the key may not be here
-        return "is not allowed here"
-    examples = error.schema.get("examples") if isinstance(error.schema, dict) else None
-    if error.validator == "pattern" and examples:  # a form field: show what is expected, not a regex
-        shown = f"{error.instance!r} " if reveal else ""
-        return f"{shown}does not have the expected format (for example {', '.join(map(str, examples))})"
-    if error.validator in _SAFE_MESSAGES or (reveal and scalar):
-        return error.message
-    expected = error.validator_value
-    generic = {
-        "type": f"must be of type {expected}",
-        "maxLength": "must be blank" if expected == 0 else f"is longer than {expected} characters",
-        "minLength": "must not be empty" if expected == 1 else f"is shorter than {expected} characters",
-        "pattern": "does not have the expected format",
-        "const": f"must be {expected!r}",
-        "enum": f"must be one of {expected}",
-        "minProperties": "must not be empty",
-        "minItems": "must not be empty",
-        "oneOf": "does not match any accepted form",
-        "anyOf": "does not match any accepted form",
-    }
-    return generic.get(error.validator, f"does not satisfy the {error.validator} rule")
-
-
-def _unknown(what: str, name: str, known: Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
-    return f"unknown {what}{hint}"

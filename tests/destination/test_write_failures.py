@@ -1,7 +1,7 @@
 """Fatal and uncertain answers: 402 at the record limit, 401, a daily quota spent, retries exhausted,
 and creates whose outcome is unknown (the server processed the POST, then the answer was lost)."""
 
-import copy
+from dataclasses import replace
 
 import pytest
 
@@ -24,11 +24,8 @@ def posts(harness) -> list:
 @pytest.fixture
 def impatient_client(spec, harness):
     """A client that gives up on an answer after half a second and backs off briefly."""
-    http = copy.deepcopy(spec.http)
-    http["timeout_seconds"] = {"connect": 2, "read": 0.5}
-    http["retry"].update(initial_backoff_seconds=0.01, max_backoff_seconds=0.05, max_attempts=3)
-    quick = copy.copy(spec)
-    quick.http = http
+    retry = replace(spec.http.retry, initial_backoff_seconds=0.01, max_backoff_seconds=0.05, max_attempts=3)
+    quick = replace(spec, http=replace(spec.http, connect_timeout=2, read_timeout=0.5, retry=retry))
     credential = load_credential(credential_for(harness), quick)
     with Client(quick, credential, limiter=RateLimiter(200, max_in_flight=4)) as client:
         yield quick, client

@@ -3,7 +3,7 @@
 import io
 
 from insightly_connector.commands.write import _ProgressLine
-from insightly_connector.destination.write import WriteReport
+from insightly_connector.destination.report import WriteReport
 
 
 def test_progress_lines_show_counts_and_respect_the_interval():

@@ -4,7 +4,6 @@ import pytest
 
 from insightly_connector.destination.created_record import holds
 from insightly_connector.destination.validation import RecordRejected
-from insightly_connector.destination.write import _Templates
 from insightly_connector.spec.loader import load_spec
 
 
@@ -14,7 +13,7 @@ def spec():
 
 
 def test_update_puts_the_id_in_the_body_and_delete_puts_it_in_the_path(spec):
-    templates = _Templates(spec.resources["contacts"])
+    templates = spec.resources["contacts"].writes
     update = templates.request("update", {"CONTACT_ID": 7, "FIRST_NAME": "Ada"})
     assert (update.method, update.path, update.body) == ("PUT", "/Contacts", {"CONTACT_ID": 7, "FIRST_NAME": "Ada"})
     delete = templates.request("delete", {"CONTACT_ID": 7})
@@ -22,13 +21,13 @@ def test_update_puts_the_id_in_the_body_and_delete_puts_it_in_the_path(spec):
 
 
 def test_a_singular_collection_is_addressed_as_declared(spec):
-    templates = _Templates(spec.resources["tickets"])
+    templates = spec.resources["tickets"].writes
     assert templates.request("delete", {"TICKET_ID": 3}).path == "/Ticket/3"
     assert templates.request("create", {"SUBJECT": "x"}).path == "/Ticket"
 
 
 def test_a_note_is_created_under_the_parent_its_links_name(spec):
-    templates = _Templates(spec.resources["notes"])
+    templates = spec.resources["notes"].writes
     payload = {"TITLE": "Call", "LINKS": [{"LINK_OBJECT_NAME": "Contact", "LINK_OBJECT_ID": 12}]}
     create = templates.request("create", payload)
     assert (create.method, create.path, create.body) == ("POST", "/Contacts/12/Notes", {"TITLE": "Call"})
@@ -37,15 +36,15 @@ def test_a_note_is_created_under_the_parent_its_links_name(spec):
 
 
 def test_lookup_and_query_parameter_templates(spec):
-    lookup = _Templates(spec.resources["contacts"]).lookup("EMAIL_ADDRESS", "a+b@x.io")
+    lookup = spec.resources["contacts"].writes.lookup("EMAIL_ADDRESS", "a+b@x.io")
     assert lookup.path == "/Contacts/Search"
     assert lookup.params["field_name"] == "EMAIL_ADDRESS" and lookup.params["field_value"] == "a+b@x.io"
-    delete = _Templates(spec.resources["lead_sources"]).request("delete", {"LEAD_SOURCE_ID": 4})
+    delete = spec.resources["lead_sources"].writes.request("delete", {"LEAD_SOURCE_ID": 4})
     assert (delete.path, delete.params) == ("/LeadSources", {"id": "4"})
 
 
 def test_path_values_cannot_add_path_segments(spec):
-    delete = _Templates(spec.resources["contacts"]).request("delete", {"CONTACT_ID": "7/../../Users"})
+    delete = spec.resources["contacts"].writes.request("delete", {"CONTACT_ID": "7/../../Users"})
     assert delete.path == "/Contacts/7%2F..%2F..%2FUsers"
 
 

@@ -6,7 +6,6 @@ import json
 import socket
 
 from insightly_connector.commands.check_verb import (
-    ACCESS_DISABLED,
     NETWORK_FAILURE,
     VERIFIED,
     WRONG_KEY,
@@ -17,6 +16,8 @@ from insightly_connector.harness import Harness
 from insightly_connector.spec.credential import load_credential
 
 from .conftest import assert_no_secret, credential_dict, run_cli, write_credential
+
+ACCESS_DISABLED = "api_access_disabled"  # connector.yaml: credential.check.answers["403"].status
 
 
 def test_verified_with_identity_status_and_timestamp(spec):

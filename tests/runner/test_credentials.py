@@ -73,9 +73,9 @@ def test_the_pace_comes_from_the_credential_then_its_plan_then_the_spec(spec):
     from insightly_connector.http.client import requests_per_second
 
     default = load_credential({"name": "c", "api_key": KEY}, spec)
-    assert requests_per_second(spec, default) == spec.http["rate_limit"]["requests_per_second"]
+    assert requests_per_second(spec, default) == spec.http.rate_limit.requests_per_second
     planned = load_credential({"name": "c", "api_key": KEY, "plan": "free"}, spec)
-    assert requests_per_second(spec, planned) == spec.http["rate_limit"]["plans"]["free"]
+    assert requests_per_second(spec, planned) == spec.http.rate_limit.plans["free"]
     own = load_credential({"name": "c", "api_key": KEY, "plan": "free", "requests_per_second": 2.5}, spec)
     assert requests_per_second(spec, own) == 2.5
     assert own.non_secure_data["requests_per_second"] == 2.5

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -33,12 +34,12 @@ def test_5xx_and_429_are_retried_with_retry_after(spec):
 
 def test_retries_are_bounded(spec):
     with Harness(rate_limit_per_second=None) as harness, make_client(spec, harness) as client:
-        client._retry = {**client._retry, "initial_backoff_seconds": 0.01, "max_backoff_seconds": 0.02}
+        client.retry = replace(client.retry, initial_backoff_seconds=0.01, max_backoff_seconds=0.02)
         harness.inject(status=503, count=100, method="GET")
         with pytest.raises(TransientError) as caught:
             client.request("GET", "/Contacts")
         sent = len(harness.requests())
-    assert sent == client._retry["max_attempts"]
+    assert sent == client.retry.max_attempts
     assert "503" in str(caught.value)
 
 
@@ -139,18 +140,18 @@ def test_a_429_widens_the_limiters_margin_and_pauses_every_sender():
 
 def test_429s_are_waited_out_and_never_use_up_the_attempts(spec):
     with Harness(rate_limit_per_second=None) as harness, make_client(spec, harness) as client:
-        harness.inject(status=429, count=3 * client._retry["max_attempts"], method="GET", retry_after=0)
-        harness.inject(status=503, count=client._retry["max_attempts"] - 1, method="GET", after=0)
-        client._retry = {**client._retry, "initial_backoff_seconds": 0.01, "max_backoff_seconds": 0.02}
+        harness.inject(status=429, count=3 * client.retry.max_attempts, method="GET", retry_after=0)
+        harness.inject(status=503, count=client.retry.max_attempts - 1, method="GET", after=0)
+        client.retry = replace(client.retry, initial_backoff_seconds=0.01, max_backoff_seconds=0.02)
         response = client.request("GET", "/Contacts", params={"top": 1})
         statuses = [e.status for e in harness.requests()]
     assert response.status_code == 200
-    assert statuses.count(429) == 3 * client._retry["max_attempts"] and statuses.count(503) == 5
+    assert statuses.count(429) == 3 * client.retry.max_attempts and statuses.count(503) == 5
 
 
 def test_429s_beyond_the_rate_limited_budget_stop_with_a_clear_message(spec):
     with Harness(rate_limit_per_second=None) as harness, make_client(spec, harness) as client:
-        client._rate_limited_budget = 2.5
+        client.retry = replace(client.retry, rate_limited_budget_seconds=2.5)
         harness.inject(status=429, count=50, method="GET", retry_after=1)
         with pytest.raises(TransientError) as caught:
             client.request("GET", "/Contacts")

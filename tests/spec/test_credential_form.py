@@ -9,7 +9,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.spec.loader import validate_against
+from insightly_connector.spec.documents import validate_against
 
 KEY = "5e1c0b4a-7d4f-4a8e-9c1b-2f3a4b5c6d7e"
 

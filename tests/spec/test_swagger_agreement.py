@@ -201,7 +201,7 @@ def test_every_documented_error_status_has_a_meaning(spec, swagger):
     documented = {code for operations in swagger["paths"].values() for operation in operations.values()
                   if isinstance(operation, dict) for code in operation.get("responses", {})
                   if code[0] in "45"}
-    errors = spec.http["errors"]
+    errors = spec.http.errors.rules
     unmapped = [code for code in sorted(documented) if code not in errors and f"{code[0]}xx" not in errors]
     assert unmapped == []
     assert {"401", "402", "403", "404", "429", "5xx"} <= set(errors)

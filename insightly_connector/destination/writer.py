@@ -1,0 +1,331 @@
+"""Sending a planned write: a few workers, each owning the keys that hash to it (so the order per key
+is kept), all through the credential's shared client and limiter.
+
+What a failed status means for a write (reject, fatal, stop and reject the rest, already absent) is
+the error policy's write (or delete) action. A create whose outcome is unknown is never re-sent
+blindly: `UnknownCreates` looks for it first, and only a proof of absence lets it be sent again.
+The journal records each send before it leaves, so a killed run resolves its in-flight creates the
+same way when re-run."""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import orjson
+
+from insightly_connector.destination.created_record import Claims, UnknownCreates, holds
+from insightly_connector.destination.journal import Journal, JournalState, LineState
+from insightly_connector.destination.plan import Plan, PlannedWrite
+from insightly_connector.destination.rejects import Rejection, RejectsFile
+from insightly_connector.destination.report import WriteReport
+from insightly_connector.destination.target import WriteTarget
+from insightly_connector.destination.templates import Request
+from insightly_connector.destination.validation import RecordRejected, field_value
+from insightly_connector.errors import (
+    ApiError,
+    ConnectorError,
+    ExitCode,
+    OutcomeUnknown,
+    QuotaExhausted,
+    TransientError,
+)
+from insightly_connector.http.error_policy import Action, Verb
+from insightly_connector.spec.json_path import follow
+
+MAX_CREATE_SENDS = 3  # a create re-sent only after a lookup proved it absent; this bounds a flaky link
+
+
+class _Stopped(Exception):
+    """The run is stopping (fatal error or quota): leave this write pending, send nothing more."""
+
+
+@dataclass
+class _Job:
+    write: PlannedWrite
+    attempts: int = 0  # write requests sent for it (lookups not counted)
+    resumed: LineState | None = None
+    request: Request | None = None  # the latest write request (what a dry run shows)
+
+
+class Writer:
+    """Carries one write run over a plan: workers, counters, journal, rejects, the stop signal."""
+
+    def __init__(self, target: WriteTarget, report: WriteReport, *, journal: Journal | None, state: JournalState,
+                 rejects: RejectsFile | None, progress: Callable[[WriteReport], None] | None):
+        self.client = target.client
+        self.spec = target.spec
+        self.resource = target.resource
+        self.mode = target.mode
+        self.upsert_key = target.upsert_key
+        self.dry_run = target.dry_run
+        self.shape = target.shape
+        self.templates = target.resource.writes
+        self.report = report
+        self.journal = journal
+        self.state = state
+        self.rejects = rejects
+        self.progress = progress
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._stop_error: ConnectorError | None = None
+        self._limit_error: ApiError | None = None
+        self._crash: BaseException | None = None  # an unexpected error in a worker, re-raised by run()
+        self._claims = Claims()
+        for line_state in state.lines.values():
+            if line_state.event == "confirmed" and line_state.entry.get("id") is not None:
+                self._claims.add(line_state.entry["id"])
+        self._unknown = UnknownCreates(self.client, self.resource, upsert_key=self.upsert_key, shape=self.shape,
+                                       claims=self._claims, lookup=self._lookup)
+
+    def run(self, plan: Plan) -> None:
+        report, state = self.report, self.state
+        for reject in plan.rejects:
+            known = state.get(reject.line)
+            if known is not None and known.event in ("confirmed", "rejected"):
+                self._count("already_done")
+                continue
+            self._reject([(reject.line, reject.digest)], [reject.raw], reject.rejection)
+        jobs = []
+        for write in plan.writes:
+            known = state.get(write.line)
+            if known is not None and known.event in ("confirmed", "rejected"):
+                self._count("already_done", len(write.lines))
+                continue
+            jobs.append(_Job(write, resumed=known))
+        workers = self.spec.http.rate_limit.max_in_flight
+        partitions: list[list[_Job]] = [[] for _ in range(workers)]
+        for job in jobs:
+            partitions[zlib.crc32(job.write.key.encode()) % workers].append(job)
+        threads = [threading.Thread(target=self._work, args=(part,), name=f"write-{n}", daemon=True)
+                   for n, part in enumerate(partitions) if part]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self._crash is not None:
+            raise self._crash
+        if self._stop_error is not None:
+            report.stop_reason = str(self._stop_error)
+            report.exit_code = self._stop_error.exit_code
+        elif self._limit_error is not None:
+            report.stop_reason = f"{self._limit_error}; the remaining records were rejected as record_limit"
+            report.exit_code = ExitCode.FATAL
+        elif report.counts["rejected"]:
+            report.exit_code = ExitCode.REJECTED
+        report.plan.sort(key=lambda entry: entry["inputLines"][0])
+
+    def _work(self, jobs: list[_Job]) -> None:
+        for job in jobs:
+            if self._stop.is_set():
+                self._count("pending", len(job.write.lines))
+                continue
+            try:
+                self._process(job)
+            except BaseException as exc:  # a bug must stop the run loudly, not die quietly in a thread
+                with self._lock:
+                    self._crash = self._crash or exc
+                self._stop.set()
+                self._count("pending", len(job.write.lines))
+
+    def _process(self, job: _Job) -> None:
+        write = job.write
+        if self._limit_error is not None and not self.dry_run:
+            self._reject_write(job, Rejection(self._limit_error.category, self._limit_message(), attempts=0))
+            return
+        try:
+            if job.resumed is not None and job.resumed.event == "sent" and job.resumed.entry.get("action") == "create":
+                found = self._find_created(write, _parse_since(job.resumed.entry.get("since")))
+                if found is not None:
+                    self._confirm(job, "created", found)
+                    return
+            outcome, record_id = self._dispatch(job)
+            self._confirm(job, outcome, record_id)
+        except RecordRejected as exc:
+            self._reject_write(job, Rejection(exc.category, exc.message, attempts=job.attempts))
+        except ApiError as exc:
+            self._api_failure(job, exc)
+        except _Stopped:
+            self._count("pending", len(write.lines))
+        except (QuotaExhausted, TransientError) as exc:
+            self._halt(exc)
+            self._count("pending", len(write.lines))
+
+    def _dispatch(self, job: _Job) -> tuple[str, Any]:
+        payload = job.write.payload
+        if self.mode == "create":
+            return "created", self._create(job)
+        if self.mode == "update":
+            request = self.templates.request("update", payload)
+            self._send(job, "update", request)
+            return "updated", payload.get(self.resource.primary_key)
+        if self.mode == "delete":
+            request = self.templates.request("delete", payload)
+            self._send(job, "delete", request)
+            return "deleted", payload.get(self.resource.primary_key)
+        return self._upsert(job)
+
+    def _upsert(self, job: _Job) -> tuple[str, Any]:
+        write = job.write
+        assert self.upsert_key is not None
+        value = field_value(write.payload, self.upsert_key, self.shape)
+        matches = self._lookup(self.upsert_key, value)
+        if len(matches) > 1:
+            raise RecordRejected("ambiguous_match", f"{len(matches)} records match {self.upsert_key}={value!r}; "
+                                                    "the upsert key must be unique")
+        if matches:
+            found = matches[0]
+            record_id = found.get(self.resource.primary_key)
+            if holds(write.payload, found):
+                return "unchanged", record_id
+            request = self.templates.request("update", {**write.payload, self.resource.primary_key: record_id})
+            self._send(job, "update", request)
+            return "updated", record_id
+        if write.missing_for_create:
+            raise RecordRejected("validation", "no record matches the upsert key and a create needs: "
+                                               + ", ".join(write.missing_for_create))
+        return "created", self._create(job)
+
+    def _create(self, job: _Job) -> Any:
+        """POST, and on an unknown outcome find the record before ever sending again."""
+        request = self.templates.request("create", job.write.payload)
+        for _ in range(MAX_CREATE_SENDS):
+            since = self._unknown.server_time_before_send()
+            try:
+                response = self._send(job, "create", request, since=since)
+            except OutcomeUnknown:
+                found = self._find_created(job.write, since)
+                if found is not None:
+                    return found
+                continue
+            return None if self.dry_run else self._id_from(response, job.write.payload)
+        raise TransientError(f"input line {job.write.line}: the create's outcome stayed unknown after "
+                             f"{MAX_CREATE_SENDS} sends, each time confirmed absent; stopping")
+
+    def _send(self, job: _Job, action: str, request: Request, *, since: datetime | None = None) -> Any:
+        job.request = request
+        if self.dry_run:
+            return None
+        if self._stop.is_set():
+            raise _Stopped
+        if self.journal is not None:
+            self.journal.sent(job.write.lines, action=action, method=request.method, path=request.path,
+                              since=_format_since(since), attempt=job.attempts + 1)
+        job.attempts += 1
+        return self.client.request(request.method, request.path, params=request.params, json=request.body)
+
+    def _lookup(self, field_name: str, value: Any) -> list[dict[str, Any]]:
+        if self._stop.is_set():
+            raise _Stopped
+        request = self.templates.lookup(field_name, value)
+        response = self.client.request(request.method, request.path, params=request.params)
+        found = follow(orjson.loads(response.content or b"[]"), self.resource.records_path)
+        return [record for record in found or [] if isinstance(record, dict)]
+
+    def _find_created(self, write: PlannedWrite, since: datetime | None) -> Any:
+        return None if self.dry_run else self._unknown.find(write, since)
+
+    def _id_from(self, response: Any, payload: dict[str, Any]) -> Any:
+        try:
+            body = follow(orjson.loads(response.content), self.resource.records_path) if response.content else None
+        except orjson.JSONDecodeError:
+            body = None
+        record_id = body.get(self.resource.primary_key) if isinstance(body, dict) else None
+        if record_id is not None:
+            self._claims.add(record_id)
+        return record_id if record_id is not None else payload.get(self.resource.primary_key)
+
+    # -- outcomes ----------------------------------------------------------------------------------
+
+    def _api_failure(self, job: _Job, exc: ApiError) -> None:
+        """The error policy's write action for this answer (a delete's own, when declared)."""
+        verb = Verb.DELETE if self.mode == "delete" else Verb.WRITE
+        action = self.spec.http.errors.resolve(exc.status, verb).action if exc.status is not None else Action.REJECT
+        if action is Action.ALREADY_ABSENT:
+            self._confirm(job, "unchanged", job.write.payload.get(self.resource.primary_key))
+        elif action is Action.FATAL:
+            self._halt(exc)
+            self._count("pending", len(job.write.lines))
+        elif action is Action.STOP:
+            with self._lock:
+                if self._limit_error is None:
+                    self._limit_error = exc
+            self._reject_write(job, Rejection(exc.category, exc.api_message or str(exc), exc.status, job.attempts))
+        else:
+            self._reject_write(job, Rejection(exc.category, exc.api_message or str(exc), exc.status, job.attempts))
+
+    def _limit_message(self) -> str:
+        assert self._limit_error is not None
+        reason = self._limit_error.api_message or f"HTTP {self._limit_error.status}"
+        return f"not sent: the record limit was reached earlier in this run ({reason})"
+
+    def _halt(self, exc: ConnectorError) -> None:
+        with self._lock:
+            if self._stop_error is None:
+                self._stop_error = exc
+        self._stop.set()
+
+    def _confirm(self, job: _Job, outcome: str, record_id: Any) -> None:
+        write = job.write
+        if self.dry_run:
+            self._plan_entry(write.lines, outcome, job.request, record_id, warnings=write.warnings)
+        elif self.journal is not None:
+            self.journal.confirmed(write.lines, outcome=outcome, record_id=record_id)
+        self._count(outcome)
+        self._count("collapsed", len(write.lines) - 1)
+
+    def _reject_write(self, job: _Job, rejection: Rejection) -> None:
+        self._reject(job.write.lines, job.write.raws, rejection)
+
+    def _reject(self, lines: list[tuple[int, str]], raws: list[Any], rejection: Rejection) -> None:
+        if self.dry_run:
+            self._plan_entry(lines, "rejected", None, None, rejection=rejection)
+            self._count("rejected", len(lines))
+            return
+        if self.journal is not None:
+            self.journal.rejected(lines, category=rejection.category, status=rejection.status)
+        assert self.rejects is not None
+        for (line, _), raw in zip(lines, raws, strict=True):
+            self.rejects.write(line, raw, rejection)
+        self._count("rejected", len(lines))
+
+    def _count(self, outcome: str, amount: int = 1) -> None:
+        if not amount:
+            return
+        with self._lock:
+            self.report.counts[outcome] += amount
+            if self.progress is not None:
+                self.progress(self.report)
+
+    def _plan_entry(self, lines: list[tuple[int, str]], outcome: str, request: Request | None, record_id: Any,
+                    *, rejection: Rejection | None = None, warnings: list[str] | None = None) -> None:
+        """One line of a dry run's plan: what would happen to these input lines, and why."""
+        entry: dict[str, Any] = {"inputLines": [line for line, _ in lines], "outcome": outcome}
+        if request is not None:
+            entry.update(method=request.method, path=request.path)
+            if request.params:
+                entry["params"] = request.params
+            if request.body:
+                entry["fields"] = sorted(request.body)
+        if record_id is not None:
+            entry["id"] = record_id
+        if rejection is not None:
+            entry.update(category=rejection.category, message=rejection.message)
+        if warnings:
+            entry["warnings"] = warnings
+        with self._lock:
+            self.report.plan.append(entry)
+
+
+def _format_since(since: datetime | None) -> str | None:
+    return since.strftime("%Y-%m-%dT%H:%M:%SZ") if since is not None else None
+
+
+def _parse_since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)

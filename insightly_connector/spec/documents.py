@@ -1,0 +1,167 @@
+"""Reading the spec's files (YAML, JSON, record schemas) and validating documents against a schema,
+with one-line messages that name the YAML path and never show a secret value."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft7Validator
+from jsonschema.exceptions import SchemaError, ValidationError, best_match
+
+from insightly_connector.errors import ConfigError
+
+_SECRET_MARKERS = ("secret", "airbyte_secret", "writeOnly")
+_SAFE_MESSAGES = frozenset({"required", "additionalProperties", "dependencies"})
+
+
+def validate_against(schema: dict, instance: Any, label: str) -> None:
+    """Validate `instance` (draft-07); raise one `ConfigError` line naming the JSON path.
+
+    The offending value is shown only for scalars outside properties marked secret / writeOnly, so
+    this is safe to use on credentials."""
+    error = best_match(Draft7Validator(schema).iter_errors(instance))
+    if error is None:
+        return
+    location = _location(error.absolute_path)
+    reveal = not _is_secret(schema, error)
+    prefix = f"{label}: {location}: " if location else f"{label}: "
+    raise ConfigError(prefix + _explain(error, reveal))
+
+
+class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader (libyaml's when present) that refuses duplicate keys, which PyYAML would
+    otherwise silently overwrite."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: Path) -> dict:
+    label = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
+                          "save it as UTF-8") from None
+    try:
+        document = yaml.load(text, Loader=_StrictLoader)  # a safe loader: no arbitrary objects
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        position = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError(f"{label}: {position}invalid YAML ({problem})") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"{label}: must be a mapping with connector, credential, http, defaults, resources")
+    return document
+
+
+def read_json(path: Path, label: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{label}: {path.name} cannot be read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{label}: {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                          f"{exc.start}); save it as UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{label}: {path.name} is not valid JSON (line {exc.lineno})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{label}: {path.name} must hold a JSON object")
+    return data
+
+
+def load_record_schema(path: Path, label: str) -> dict:
+    """A record schema must be an object schema. The full draft-07 check is left to the tests and
+    the generator: run on every load it would cost more than everything else here together."""
+    schema = read_json(path, label)
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
+        raise ConfigError(f"{label}: must be an object schema with properties")
+    return schema
+
+
+def check_schema(schema: dict, label: str) -> None:
+    try:
+        Draft7Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ConfigError(f"{label}: not a valid draft-07 schema ({exc.message})") from None
+
+
+# -- messages ------------------------------------------------------------------------------------------
+
+
+def _location(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _is_secret(schema: dict, error: ValidationError) -> bool:
+    """True if the failing value sits at (or under) a property marked secret in the schema."""
+    nodes = [error.schema]
+    node: Any = schema
+    for part in error.absolute_path:
+        if not isinstance(node, dict):
+            break
+        if isinstance(part, str) and part in node.get("properties", {}):
+            node = node["properties"][part]
+        elif isinstance(part, int) and isinstance(node.get("items"), dict):
+            node = node["items"]
+        else:
+            break
+        nodes.append(node)
+    return any(isinstance(n, dict) and (any(n.get(m) for m in _SECRET_MARKERS)
+                                        or n.get("x-nexla", {}).get("secured")) for n in nodes)
+
+
+_MAX_SHOWN_VALUE_CHARS = 120
+
+
+def _explain(error: ValidationError, reveal: bool) -> str:
+    """jsonschema's own sentence when it is safe and short; otherwise one built without the value."""
+    scalar = error.instance is None or isinstance(error.instance, (str, int, float, bool))
+    reveal = reveal and len(repr(error.instance)) <= _MAX_SHOWN_VALUE_CHARS  # a megabyte echoed back helps nobody
+    if error.validator == "not" and error.validator_value == {}:  # `not: {}`: the key may not be here
+        return "is not allowed here"
+    examples = error.schema.get("examples") if isinstance(error.schema, dict) else None
+    if error.validator == "pattern" and examples:  # a form field: show what is expected, not a regex
+        shown = f"{error.instance!r} " if reveal else ""
+        return f"{shown}does not have the expected format (for example {', '.join(map(str, examples))})"
+    if error.validator in _SAFE_MESSAGES or (reveal and scalar):
+        return error.message
+    expected = error.validator_value
+    generic = {
+        "type": f"must be of type {expected}",
+        "maxLength": "must be blank" if expected == 0 else f"is longer than {expected} characters",
+        "minLength": "must not be empty" if expected == 1 else f"is shorter than {expected} characters",
+        "pattern": "does not have the expected format",
+        "const": f"must be {expected!r}",
+        "enum": f"must be one of {expected}",
+        "minProperties": "must not be empty",
+        "minItems": "must not be empty",
+        "oneOf": "does not match any accepted form",
+        "anyOf": "does not match any accepted form",
+    }
+    return generic.get(error.validator, f"does not satisfy the {error.validator} rule")
+
+
+def unknown(what: str, name: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return f"unknown {what}{hint}"

@@ -1,0 +1,80 @@
+"""The compiled spec's objects: what the rest of the runner reads, built once by `spec.loader`.
+
+A `Resource` keeps the merged blocks it was declared with (`read`, `incremental`, `write`: for the
+catalog, tools and tests) next to the objects compiled from them, which carry the behaviour: its
+paginator, cursor policy, records path and write templates. The runner reads only the latter."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from insightly_connector.destination.templates import WriteTemplates
+from insightly_connector.source.incremental import CursorPolicy
+from insightly_connector.source.pages import ListRequest
+from insightly_connector.source.paginators import Paginator
+
+
+@dataclass(frozen=True)
+class CustomFieldMeta:
+    """How records carry custom-field values, and how the live custom-field metadata reads."""
+
+    record_field: str
+    name_field: str
+    value_field: str
+    label_field: str
+    type_field: str
+    options_field: str | None
+    option_value_field: str | None
+    default_type: str
+    types: Mapping[str, str]
+
+    @classmethod
+    def compile(cls, declared: Mapping[str, Any]) -> CustomFieldMeta:
+        return cls(declared["record_field"], declared["name_field"], declared["value_field"],
+                   declared["label_field"], declared["type_field"], declared.get("options_field"),
+                   declared.get("option_value_field"), declared["default_type"], dict(declared["types"]))
+
+
+@dataclass(frozen=True, eq=False)
+class Resource:
+    """One readable (and maybe writable) collection, with defaults merged and `${}` filled.
+
+    Three kinds: static (`dynamic` is None); a dynamic template (`dynamic` set, `dynamic_source`
+    None, `${object_*}` placeholders kept: not readable until expanded); and a resource expanded
+    from a template (`dynamic` describes the object, `dynamic_source` names the template)."""
+
+    name: str
+    display_name: str
+    description: str
+    path: str
+    primary_key: str
+    endpoint: str
+    schema: dict
+    schema_path: Path
+    read: dict  # as declared (merged)
+    incremental: dict | None  # as declared (merged)
+    custom_fields_path: str | None
+    write: dict  # as declared (merged)
+    write_modes: tuple[str, ...]
+    upsert_key: str | None
+    single_object: bool
+    dynamic: dict | None
+    paginator: Paginator
+    records_path: str
+    params: Mapping[str, Any]
+    cursor: CursorPolicy | None
+    writes: WriteTemplates
+    dynamic_source: str | None = None
+
+    def list_request(self) -> ListRequest:
+        """The plain list of this resource (no incremental bound)."""
+        return ListRequest(self.path, self.params, self.records_path, self.primary_key)
+
+    def since_request(self, bound: str) -> ListRequest:
+        """The list of records updated after `bound` (the incremental path and parameter)."""
+        assert self.cursor is not None, "only an incremental resource has an updated-after list"
+        return ListRequest(self.cursor.path, {**self.params, self.cursor.param: bound}, self.records_path,
+                           self.primary_key)
