@@ -21,7 +21,7 @@ test: install lint
 	$(BIN)/python -m pytest -q
 
 demo: install
-	$(BIN)/python -m insightly_connector.demo --out out
+	$(BIN)/python tools/demo.py --out out
 
 bench: install
 	$(BIN)/python bench/run_all.py

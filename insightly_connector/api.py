@@ -2,7 +2,7 @@
 
     from insightly_connector.api import Connector, describe_connector
     form = describe_connector()["credential"]["form"]          # render the credential form
-    with Connector({"name": "crm", "api_key": key, "password": "", "pod": "eu1"}) as conn:
+    with Connector(credential_fields, config="connector.yaml") as conn:   # the fields its credential form asks for
         result = conn.check()                                   # result.ok, result.to_dict()
         catalog = conn.discover()
         report = conn.read(["contacts"], state_path="state.json", output_dir="out")
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from insightly_connector.commands import check_verb
+from insightly_connector.commands import check as check_verb
 from insightly_connector.destination import write as destination
 from insightly_connector.destination.report import WriteReport
 from insightly_connector.http.client import Client

@@ -34,7 +34,8 @@ class ArgumentParser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="insightly-connector",
-        description="Insightly CRM (API v3.1) connector: spec, check, discover, read, write, and a local harness.")
+        description="A declarative API connector (connector.yaml): spec, check, discover, read, write, and a local "
+                    "harness.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb in VERBS:

@@ -1,4 +1,5 @@
-"""`harness`: run the local Insightly v3.1 emulator in the foreground until Ctrl-C or SIGTERM."""
+"""`harness`: run the bundled API emulator (`insightly_connector.harness`) in the foreground until Ctrl-C or
+SIGTERM. Its options are the emulator's own; the runner never reads them."""
 
 from __future__ import annotations
 
@@ -14,18 +15,18 @@ from insightly_connector.harness.plans import DAILY_QUOTAS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "harness", help="run the local Insightly API emulator on 127.0.0.1",
-        description="Serve an emulated Insightly v3.1 API on 127.0.0.1 (see docs/harness.md). "
+        "harness", help="run the bundled API emulator on 127.0.0.1",
+        description="Serve the bundled emulated API on 127.0.0.1 (see docs/harness.md). "
                     "Control it over HTTP at <url>/__harness.")
     parser.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
-    parser.add_argument("--pod", default="na1", help="the pod this instance emulates (default na1)")
+    parser.add_argument("--pod", default=None, help="the pod this instance emulates (default: the emulator's own)")
     parser.add_argument("--seed", type=int, default=7, help="data seed (same seed, same data; default 7)")
     parser.add_argument("--contacts", type=_non_negative, default=200,
                         help="number of contacts; other collections scale with it (default 200)")
     parser.add_argument("--size", action="append", default=[], metavar="COLLECTION=N",
                         help="records of one generated collection, e.g. Notes=5000 (repeatable)")
     parser.add_argument("--plan", choices=sorted(DAILY_QUOTAS), default="enterprise",
-                        help="Insightly plan: daily quota and available objects (default enterprise)")
+                        help="the account's plan: daily quota and available objects (default enterprise)")
     parser.add_argument("--daily-quota", type=_non_negative, default=None, help="override the plan's daily quota")
     parser.add_argument("--rate-limit", type=_non_negative, default=10,
                         help="requests per second before 429 (default 10; 0 switches the limit off)")
@@ -107,7 +108,8 @@ def _sizes(values: list[str]) -> dict[str, int]:
 def run(args: argparse.Namespace) -> int:
     from insightly_connector.harness import Harness  # keeps the emulator out of every other verb's start-up
 
-    harness = Harness(pod=args.pod, seed=args.seed, plan=args.plan, contacts=args.contacts, sizes=_sizes(args.size),
+    pod = {"pod": args.pod} if args.pod else {}
+    harness = Harness(**pod, seed=args.seed, plan=args.plan, contacts=args.contacts, sizes=_sizes(args.size),
                       rate_limit_per_second=args.rate_limit or None, latency_ms=args.latency_ms,
                       jitter_ms=args.jitter_ms, search_inclusive=args.search_inclusive, api_key=args.api_key,
                       record_limit=args.record_limit, daily_quota=args.daily_quota, port=args.port)
@@ -125,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with harness:
-        print(f"Insightly v3.1 harness ({harness.plan}, pod {harness.pod}, seed {harness.seed}) on 127.0.0.1")
+        print(f"API harness ({harness.plan}, pod {harness.pod}, seed {harness.seed}) on 127.0.0.1")
         print(f"base_url: {harness.base_url}")
         print(f"api_key:  {'(the key given with --api-key)' if args.api_key else harness.api_key}")
         print(f"admin:    {harness.admin_url}")

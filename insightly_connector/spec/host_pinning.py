@@ -48,7 +48,7 @@ class Origin:
 def parse_base_url(text: object, field: str) -> tuple[Origin, str]:
     """The origin and path of a base URL given in `field`, or a ConfigError naming the field."""
     if not isinstance(text, str) or not text:
-        raise ConfigError(f"{field}: must be a URL such as http://127.0.0.1:8765/v3.1")
+        raise ConfigError(f"{field}: must be a URL such as http://127.0.0.1:8765/v1")
     if len(text) > _MAX_URL_CHARS:
         raise ConfigError(f"{field}: a URL of {len(text)} characters is refused (at most {_MAX_URL_CHARS})")
     match = _PLAIN_URL.fullmatch(text)

@@ -3,7 +3,7 @@
 The YAML is checked against `schemas/connector.schema.json` before anything reads it, so a typo is
 reported as `connector.yaml: resources.contacts.pathh: ...` instead of surfacing later as odd runtime
 behaviour. Building a resource fills its `${param}` placeholders once; runtime `{macros}` are left
-for the caller. Nothing here knows Insightly: every fact comes from the YAML."""
+for the caller. Nothing here knows the API: every fact comes from the YAML."""
 
 from __future__ import annotations
 

@@ -39,7 +39,7 @@ def runtime_macros(text: str) -> list[str]:
 def render_build(text: str, params: Mapping[str, Any]) -> str:
     """Fill every `${x}` from `params`; a missing (or null) one is `ConfigError("Missing config x")`.
 
-    An empty string is a value (the blank Insightly password), not a missing one."""
+    An empty string is a value (a blank password), not a missing one."""
 
     def fill(match: re.Match) -> str:
         name = match.group(1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import socket
 
-from insightly_connector.commands.check_verb import (
+from insightly_connector.commands.check import (
     NETWORK_FAILURE,
     VERIFIED,
     WRONG_KEY,

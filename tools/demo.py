@@ -1,4 +1,5 @@
-"""`make demo`: the main job, end to end, against the bundled harness on loopback.
+"""`make demo`: the Insightly connector end to end against the bundled Insightly emulator. It drives
+Insightly's own collections, so it lives with the tools, not in the generic runner.
 
 It runs the real CLI as a user would (each command is printed before it runs): check, discover, a
 full read of every resource, changes made behind the connector's back, an incremental re-read that
