@@ -11,6 +11,7 @@ from insightly_connector.errors import ConfigError, ExitCode
 from insightly_connector.http.client import Client
 from insightly_connector.protocols.emitters import FORMATS, make_emitter
 from insightly_connector.protocols.progress import Progress
+from insightly_connector.protocols.summary import table
 from insightly_connector.redaction import process_redactor
 from insightly_connector.source.read import ReadReport, read
 
@@ -71,12 +72,10 @@ def parse_resource_names(value: str | None) -> list[str] | None:
 
 def print_summary(report: ReadReport, quota_remaining: int | None, quota_limit: int | None) -> None:
     """A table of what each resource did, on stderr."""
-    rows = [("resource", "status", "mode", "records", "pages", "requests")]
-    rows += [(r.name, r.status + (" (resumed)" if r.resumed else ""), r.mode, str(r.records), str(r.pages),
-              str(r.requests)) for r in report.resources]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(width) if i < 3 else cell.rjust(width)
-                       for i, (cell, width) in enumerate(zip(row, widths, strict=True))) for row in rows]
+    rows: list[tuple[str | int, ...]] = [("resource", "status", "mode", "records", "pages", "requests")]
+    rows += [(r.name, r.status + (" (resumed)" if r.resumed else ""), r.mode, r.records, r.pages, r.requests)
+             for r in report.resources]
+    lines = table(rows)
     if report.sampled:
         lines.append("sample mode (--limit): no state was written")
     if quota_remaining is not None:

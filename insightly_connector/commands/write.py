@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
@@ -18,14 +17,11 @@ import orjson
 from insightly_connector.commands.common import add_connection_arguments, load_connection
 from insightly_connector.destination import journal, rejects
 from insightly_connector.destination.input_records import read_records
-from insightly_connector.destination.report import WriteReport
 from insightly_connector.destination.write import MODES, write
 from insightly_connector.errors import ConfigError
 from insightly_connector.http.client import Client
+from insightly_connector.protocols.progress import Progress
 from insightly_connector.redaction import process_redactor
-
-_PROGRESS_SECONDS_TTY = 0.2
-_PROGRESS_SECONDS_LOG = 5.0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -57,11 +53,11 @@ def run(args: argparse.Namespace) -> int:
         journal.check_path(args.journal)
     rejects.check_path(args.rejects if args.rejects is not None else f"{args.resource}.rejects.jsonl")
     spec, credential = load_connection(args)
-    progress = _ProgressLine(sys.stderr, quiet=args.quiet)
+    progress = Progress(quiet=args.quiet, redactor=process_redactor)
     with _open_input(args.input) as lines, Client(spec, credential) as client:
         report = write(client, spec, args.resource, args.mode, read_records(lines), upsert_key=args.upsert_key,
                        journal_path=args.journal, rejects_path=args.rejects, dry_run=args.dry_run,
-                       read_only=args.read_only, duplicates=args.duplicates, progress=progress)
+                       read_only=args.read_only, duplicates=args.duplicates, progress=progress.write_counts)
     progress.close()
     out = sys.stdout.buffer
     for entry in report.plan:
@@ -84,39 +80,3 @@ def _open_input(name: str) -> Iterator[IO[bytes]]:
         yield handle
     finally:
         handle.close()
-
-
-class _ProgressLine:
-    """Records done so far on stderr: redrawn in place on a terminal, a line every few seconds in a log."""
-
-    def __init__(self, stream: IO[str], *, quiet: bool, interval: float | None = None):
-        self.stream = stream
-        self.quiet = quiet
-        self.tty = stream.isatty()
-        default = _PROGRESS_SECONDS_TTY if self.tty else _PROGRESS_SECONDS_LOG
-        self.interval = default if interval is None else interval
-        self.started = time.monotonic()
-        self._last = self.started  # the first line after one interval: a short write needs none
-        self._drawn = False
-
-    def __call__(self, report: WriteReport) -> None:
-        now = time.monotonic()
-        if self.quiet or now - self._last < self.interval:
-            return
-        self._last = now
-        counts = report.counts
-        done = report.confirmed + counts["rejected"] + counts["already_done"]
-        rate = done / max(now - self.started, 1e-9)
-        text = (f"write {report.resource}: {done}/{report.records} records, {report.confirmed} confirmed, "
-                f"{counts['rejected']} rejected, {rate:.1f} rec/s")
-        if self.tty:
-            self.stream.write(f"\r\x1b[K{text}")
-            self._drawn = True
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()

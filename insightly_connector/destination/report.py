@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from insightly_connector.errors import ExitCode
+from insightly_connector.protocols.summary import table
 
 CONFIRMED_OUTCOMES = ("created", "updated", "deleted", "unchanged", "collapsed")
 
@@ -44,8 +45,7 @@ class WriteReport:
         if self.counts["pending"]:
             rows.append(("pending (not sent)", self.counts["pending"]))
         rows.append(("total records", self.records))
-        width = max(len(name) for name, _ in rows)
-        lines = [title, *(f"  {name:<{width}}  {count:>7}" for name, count in rows)]
+        lines = [title, *table(rows, indent="  ")]
         if self.counts["rejected"] and self.rejects_path:
             lines.append(f"  rejects: {self.rejects_path}")
         if self.warnings:

@@ -1,4 +1,5 @@
-"""Progress of a read on stderr: records, pages, and requests left in the daily quota.
+"""Progress of a run on stderr: a read's records, pages and requests left in the daily quota, or a
+write's counts so far.
 
 On a terminal it is one live line redrawn in place; in a log (not a TTY) it is a plain line per
 resource event and at most one line every few seconds in between, so logs stay readable. Warnings
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from insightly_connector.redaction import Redactor
+
+if TYPE_CHECKING:
+    from insightly_connector.destination.report import WriteReport
 
 _TTY_REDRAW_SECONDS = 0.1
 _LOG_LINE_SECONDS = 5.0
@@ -28,8 +32,9 @@ class Progress:
         self.interval = _TTY_REDRAW_SECONDS if self.tty else log_interval
         self._last_draw = float("-inf")
         self._live = False  # a TTY line is drawn and not yet ended
-        self._started = 0.0
+        self._started = time.monotonic()
         self._last_wait = float("-inf")
+        self._last_count = self._started  # a write's first line after one interval: a short write needs none
 
     def resource_started(self, name: str, *, since: str | None = None, resumed: bool = False) -> None:
         """`since` is the incremental cursor; None means a full read."""
@@ -43,12 +48,19 @@ class Progress:
             return
         self._last_draw = now
         elapsed = max(now - self._started, 1e-9)
-        text = f"{name}: {records} records, {pages} pages, {records / elapsed:.0f} rec/s{_quota(quota_remaining)}"
-        if self.tty:
-            self._write(f"\r\x1b[K{text}")
-            self._live = True
-        else:
-            self._line(text)
+        self._draw(f"{name}: {records} records, {pages} pages, {records / elapsed:.0f} rec/s{_quota(quota_remaining)}")
+
+    def write_counts(self, report: WriteReport) -> None:
+        """A write's records done so far (confirmed, rejected, or done by an earlier run)."""
+        now = time.monotonic()
+        if self.quiet or now - self._last_count < self.interval:
+            return
+        self._last_count = now
+        counts = report.counts
+        done = report.confirmed + counts["rejected"] + counts["already_done"]
+        rate = done / max(now - self._started, 1e-9)
+        self._draw(f"write {report.resource}: {done}/{report.records} records, {report.confirmed} confirmed, "
+                   f"{counts['rejected']} rejected, {rate:.1f} rec/s")
 
     def resource_finished(self, name: str, status: str, records: int, pages: int, requests: int,
                           quota_remaining: int | None = None) -> None:
@@ -69,6 +81,14 @@ class Progress:
 
     def close(self) -> None:
         self._end_live()
+
+    def _draw(self, text: str) -> None:
+        """The live line on a terminal; a plain line in a log."""
+        if self.tty:
+            self._write(f"\r\x1b[K{text}")
+            self._live = True
+        else:
+            self._line(text)
 
     def _line(self, text: str) -> None:
         if self.quiet:

@@ -2,22 +2,22 @@
 
 import io
 
-from insightly_connector.commands.write import _ProgressLine
 from insightly_connector.destination.report import WriteReport
+from insightly_connector.protocols.progress import Progress
 
 
 def test_progress_lines_show_counts_and_respect_the_interval():
     stream = io.StringIO()
     report = WriteReport("contacts", "create", "run", records=10)
     report.counts.update(created=3, rejected=1)
-    _ProgressLine(stream, quiet=False, interval=0)(report)
+    Progress(stream, quiet=False, log_interval=0).write_counts(report)
     assert stream.getvalue().startswith("write contacts: 4/10 records, 3 confirmed, 1 rejected")
     slow = io.StringIO()
-    progress = _ProgressLine(slow, quiet=False, interval=3600)
-    progress(report)
+    progress = Progress(slow, quiet=False, log_interval=3600)
+    progress.write_counts(report)
     assert slow.getvalue() == ""
     quiet = io.StringIO()
-    _ProgressLine(quiet, quiet=True, interval=0)(report)
+    Progress(quiet, quiet=True, log_interval=0).write_counts(report)
     assert quiet.getvalue() == ""
 
 
