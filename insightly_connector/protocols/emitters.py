@@ -13,15 +13,20 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 import orjson
 
 from insightly_connector.errors import ConfigError, ConnectorError
 from insightly_connector.redaction import Redactor
+from insightly_connector.source.discover import Catalog
+
+if TYPE_CHECKING:
+    from insightly_connector.spec.loader import Spec
 
 FORMATS = ("jsonl", "airbyte", "singer")
 _NEWLINE = orjson.OPT_APPEND_NEWLINE
@@ -44,7 +49,7 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def airbyte_spec(spec: Any) -> bytes:
+def airbyte_spec(spec: Spec) -> bytes:
     """SPEC from a loaded spec: its credential form is the connection specification."""
     body: dict[str, Any] = {"connectionSpecification": spec.credential_form}
     docs_url = spec.connector.get("docs_url")
@@ -60,7 +65,16 @@ def airbyte_connection_status(succeeded: bool, message: str | None = None) -> by
     return orjson.dumps({"type": "CONNECTION_STATUS", "connectionStatus": status})
 
 
-def airbyte_stream(stream: Any) -> dict:
+class Stream(Protocol):
+    """A stream as the protocols see it: a `StreamInfo` or a discover catalog entry."""
+
+    name: str
+    schema: dict
+    primary_key: str | None
+    cursor_field: str | None
+
+
+def airbyte_stream(stream: Stream) -> dict:
     """One AirbyteStream from anything with name, schema, primary_key and cursor_field."""
     entry: dict[str, Any] = {
         "name": stream.name,
@@ -75,9 +89,9 @@ def airbyte_stream(stream: Any) -> dict:
     return entry
 
 
-def airbyte_catalog(catalog: Any) -> bytes:
+def airbyte_catalog(catalog: Catalog | Sequence[Stream]) -> bytes:
     """CATALOG from a discover catalog (its `entries`) or a plain list of streams."""
-    streams = getattr(catalog, "entries", catalog)
+    streams = catalog.entries if isinstance(catalog, Catalog) else catalog
     return orjson.dumps({"type": "CATALOG", "catalog": {"streams": [airbyte_stream(s) for s in streams]}})
 
 

@@ -981,7 +981,7 @@ def check_bad_state(env: BadInputEnv, case: tuple) -> list[str]:
 
 def check_write_input(env: BadInputEnv, lines: list[bytes]) -> list[str]:
     """A dry run over generated input: no crash; exit 0, 2 (one line) or 3; every record line planned."""
-    from insightly_connector.input_records import read_records
+    from insightly_connector.destination.input_records import read_records
 
     env.figures.bad_inputs["write_input"] += 1
     directory = env.case_dir("input-")
@@ -1352,9 +1352,9 @@ def check_hostile_api(env: BadInputEnv, guard: NetGuard, listener: Listener, ite
     """The same as `check_hostile`, through the Python API with a spec loaded once (fast enough to run
     every hostile value in every position inside `make test`): `load_credential`, then the check request
     through a `Client` if the credential was accepted."""
-    from insightly_connector.credentials import load_credential
     from insightly_connector.errors import ConfigError, ConnectorError
-    from insightly_connector.http import Client
+    from insightly_connector.http.client import Client
+    from insightly_connector.spec.credential import load_credential
 
     figures = env.figures
     figures.hostile_cases += 1

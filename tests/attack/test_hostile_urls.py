@@ -12,7 +12,7 @@ import random
 
 import pytest
 
-from insightly_connector.spec import load_spec
+from insightly_connector.spec.loader import load_spec
 from tests.attack import campaign
 from tests.attack.conftest import report
 

@@ -23,7 +23,8 @@ import yaml
 from insightly_connector.api import Connector
 from insightly_connector.harness import Harness
 from insightly_connector.source.catalog import resolve_resources
-from insightly_connector.spec import Resource, load_spec
+from insightly_connector.spec.loader import load_spec
+from insightly_connector.spec.model import Resource
 
 SPEC = load_spec()
 PAGE_SIZE = 2  # with the one-record overlap, one new record a page: most resources take several

@@ -6,7 +6,7 @@ import pytest
 from jsonschema import Draft7Validator, FormatChecker
 
 from insightly_connector.protocols.typed_dates import DateConverter, api_from, rfc3339_from, typed_schema
-from insightly_connector.spec import load_spec
+from insightly_connector.spec.loader import load_spec
 
 
 @pytest.fixture(scope="module")
