@@ -111,3 +111,14 @@ def test_a_write_through_the_cli_with_the_second_config(api, tmp_path):
                "--input", str(records), "--rejects", str(tmp_path / "rejects.jsonl"))
     assert done.returncode == 0, done.stderr + done.stdout
     assert api.get("widgets", 3)["weight_grams"] == 250
+
+
+def test_a_read_answer_declared_fail_fails_its_resource_and_the_run_reads_the_rest(api, tmp_path):
+    out, state = tmp_path / "out", tmp_path / "state.json"
+    api.fail_next(400, 1)  # widgets' first page: `read: fail` in widgets_api.yaml
+    done = cli("read", "--credential", str(credential(api, tmp_path)), "--output", str(out), "--state", str(state))
+    assert done.returncode == 1, done.stderr
+    assert lines(out / "widgets.jsonl") == []
+    assert len(lines(out / "gadgets.jsonl")) == len(api.records("gadgets"))
+    saved = json.loads(state.read_text())["resources"]
+    assert "cursor" in saved["gadgets"] and "cursor" not in saved.get("widgets", {})
