@@ -23,9 +23,9 @@ import orjson
 
 from insightly_connector.errors import ConfigError, ConnectorError
 from insightly_connector.redaction import Redactor
-from insightly_connector.source.discover import Catalog
 
 if TYPE_CHECKING:
+    from insightly_connector.source.discover import Catalog
     from insightly_connector.spec.loader import Spec
 
 FORMATS = ("jsonl", "airbyte", "singer")
@@ -91,7 +91,7 @@ def airbyte_stream(stream: Stream) -> dict:
 
 def airbyte_catalog(catalog: Catalog | Sequence[Stream]) -> bytes:
     """CATALOG from a discover catalog (its `entries`) or a plain list of streams."""
-    streams = catalog.entries if isinstance(catalog, Catalog) else catalog
+    streams: Sequence[Stream] = getattr(catalog, "entries", catalog)
     return orjson.dumps({"type": "CATALOG", "catalog": {"streams": [airbyte_stream(s) for s in streams]}})
 
 
