@@ -1,0 +1,1 @@
+"""The Singer spec's command lines, as Meltano runs taps and targets."""
