@@ -32,9 +32,11 @@ from insightly_connector.spec.http_policy import HttpPolicy
 from insightly_connector.spec.model import CustomFieldMeta, Resource
 from insightly_connector.spec.templating import render_build, runtime_macros
 
-REPO_ROOT = Path(__file__).resolve().parent.parent.parent
-DEFAULT_SPEC_PATH = REPO_ROOT / "connector.yaml"
-META_SCHEMA_PATH = REPO_ROOT / "schemas" / "connector.schema.json"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+REPO_ROOT = PACKAGE_DIR.parent  # in a checkout; the tests and tools use it
+# The package carries connector.yaml and schemas/ (symlinks in a checkout, real files in a wheel).
+DEFAULT_SPEC_PATH = PACKAGE_DIR / "connector.yaml"
+META_SCHEMA_PATH = PACKAGE_DIR / "schemas" / "connector.schema.json"
 WRITE_MODES = ("create", "update", "upsert", "delete")
 # A template's own Resource keeps its per-object placeholders visible ("/${object_name}").
 _KEPT_OBJECT_PARAMS = {key: f"${{{key}}}" for key in ("object_name", "object_key", "object_label")}
