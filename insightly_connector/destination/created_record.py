@@ -66,12 +66,14 @@ class CreatedRecordFinder:
         self.claims = claims
 
     def find(self, line: int, since: datetime | None, candidates: Iterator[Mapping[str, Any]],
-             matches: Callable[[Mapping[str, Any]], bool]) -> Any:
-        """The id of the record this send created, or None when it provably created none."""
+             matches: Callable[[Mapping[str, Any]], bool], *, existing: frozenset[Any] = frozenset()) -> Any:
+        """The id of the record this send created, or None when it provably created none.
+
+        `existing` holds ids known to have been there before the send: never this send's record."""
         fresh, undated = [], []
         for record in candidates:
             record_id = record.get(self.primary_key)
-            if record_id is None or record_id in self.claims or not matches(record):
+            if record_id is None or record_id in existing or record_id in self.claims or not matches(record):
                 continue
             created = self._created_at(record)
             if created is None or since is None:
@@ -150,11 +152,17 @@ def _ids(ids: list[Any]) -> str:
 class UnknownCreates:
     """Resolves one resource's creates of unknown outcome against the records the API holds now:
     by the upsert key when one is in force (the lookup), otherwise by every record updated since the
-    send (the incremental list, walked with the resource's paginator)."""
+    send (the incremental list, walked with the resource's paginator).
+
+    Creation stamps name whole seconds, so a twin made in the same second as a send could pass for
+    the send's record. Before this run's first create is sent, the records updated lately (the same
+    list) are noted once: a candidate among them existed before every send of this run. Its response
+    also gives the server clock that the sends' lower bounds come from. An upsert needs no such note:
+    it looks its key up right before each create."""
 
     def __init__(self, client: Client, resource: Resource, *, upsert_key: str | None,
                  shape: CustomFieldShape | None, claims: Claims,
-                 lookup: Callable[[str, Any], list[dict[str, Any]]]):
+                 lookup: Callable[[str, Any], list[dict[str, Any]]], note_existing: bool):
         self.client = client
         self.resource = resource
         self.upsert_key = upsert_key
@@ -164,24 +172,45 @@ class UnknownCreates:
         self.finder = CreatedRecordFinder(primary_key=resource.primary_key,
                                           created_field=create.created_field if create else None,
                                           created_format=create.created_format if create else None, claims=claims)
+        self._existing: frozenset[Any] = frozenset()  # ids seen before this run's first send
+        self._noted = not note_existing
+        self._note_lock = threading.Lock()
 
-    def find(self, write: PlannedWrite, since: datetime | None) -> Any:
-        """The id of the record the create made, None if it made none; RecordRejected when it cannot tell."""
+    def find(self, write: PlannedWrite, since: datetime | None, *, sent_this_run: bool) -> Any:
+        """The id of the record the create made, None if it made none; RecordRejected when it cannot tell.
+
+        `sent_this_run` is False for a send a killed run journaled: the records noted at this run's
+        start may hold its record, so they are no evidence against it."""
         templates = self.resource.writes
         body = templates.request("create", write.payload).body or {}
+        existing = self._existing if sent_this_run else frozenset()
         key_value = field_value(write.payload, self.upsert_key, self.shape) if self.upsert_key else None
         if key_value not in (None, "") and templates.lookup_template is not None:
             # The upsert key names one record by itself (and a lookup may answer in brief).
             assert self.upsert_key is not None
             return self.finder.find(write.line, since, iter(self.lookup(self.upsert_key, key_value)),
-                                    lambda record: True)
-        return self.finder.find(write.line, since, self._recently_updated(since), lambda record: holds(body, record))
+                                    lambda record: True, existing=existing)
+        return self.finder.find(write.line, since, self._recently_updated(since),
+                                lambda record: holds(body, record), existing=existing)
 
     def server_time_before_send(self) -> datetime:
         """A lower bound of the server clock at the send, from a `Date` the server really sent."""
+        self._note_existing()
         cursor = self.resource.cursor
         granularity = cursor.granularity if cursor else _DATE_HEADER_RESOLUTION
         return before_send(self.client.server_time(probe=True), granularity)
+
+    def _note_existing(self) -> None:
+        """Once per run, before the first send: the ids of the records updated lately."""
+        with self._note_lock:
+            if self._noted:
+                return
+            self._noted = True
+            try:
+                self._existing = frozenset(record.get(self.resource.primary_key)
+                                           for record in self._recently_updated(self.client.server_time()))
+            except TransientError:
+                self._existing = frozenset()  # too many to note: the creation stamps alone are the evidence
 
     def _recently_updated(self, since: datetime | None) -> Iterator[dict[str, Any]]:
         """Records updated since `since` (the incremental list), else the whole collection."""

@@ -79,10 +79,24 @@ class Writer:
         for line_state in state.lines.values():
             if line_state.event == "confirmed" and line_state.entry.get("id") is not None:
                 self._claims.add(line_state.entry["id"])
+        # An upsert looks its key up right before each create: that lookup already shows what was there.
         self._unknown = UnknownCreates(self.client, self.resource, upsert_key=self.upsert_key, shape=self.shape,
-                                       claims=self._claims, lookup=self._lookup)
+                                       claims=self._claims, lookup=self._lookup,
+                                       note_existing=self.mode != "upsert")
+
+    @property
+    def stopped_by(self) -> ConnectorError | None:
+        """The error that stopped the run (fatal answer, quota, retries spent), if one did."""
+        return self._stop_error
+
+    def restart_journal(self, journal: Journal | None, state: JournalState) -> None:
+        """Go on with another journal (a streaming write starts one per checkpointed segment)."""
+        self.journal = journal
+        self.state = state
 
     def run(self, plan: Plan) -> None:
+        """Send one plan; a streaming write calls this once per chunk with the same writer, so the
+        ids it confirmed stay claimed and an unknown-outcome create is never matched to them."""
         report, state = self.report, self.state
         for reject in plan.rejects:
             known = state.get(reject.line)
@@ -139,7 +153,7 @@ class Writer:
             return
         try:
             if job.resumed is not None and job.resumed.event == "sent" and job.resumed.entry.get("action") == "create":
-                found = self._find_created(write, _parse_since(job.resumed.entry.get("since")))
+                found = self._find_created(write, _parse_since(job.resumed.entry.get("since")), sent_this_run=False)
                 if found is not None:
                     self._confirm(job, "created", found)
                     return
@@ -194,11 +208,11 @@ class Writer:
         """POST, and on an unknown outcome find the record before ever sending again."""
         request = self.templates.request("create", job.write.payload)
         for _ in range(MAX_CREATE_SENDS):
-            since = self._unknown.server_time_before_send()
+            since = None if self.dry_run else self._unknown.server_time_before_send()
             try:
                 response = self._send(job, "create", request, since=since)
             except OutcomeUnknown:
-                found = self._find_created(job.write, since)
+                found = self._find_created(job.write, since, sent_this_run=True)
                 if found is not None:
                     return found
                 continue
@@ -226,8 +240,8 @@ class Writer:
         found = follow(orjson.loads(response.content or b"[]"), self.resource.records_path)
         return [record for record in found or [] if isinstance(record, dict)]
 
-    def _find_created(self, write: PlannedWrite, since: datetime | None) -> Any:
-        return None if self.dry_run else self._unknown.find(write, since)
+    def _find_created(self, write: PlannedWrite, since: datetime | None, *, sent_this_run: bool) -> Any:
+        return None if self.dry_run else self._unknown.find(write, since, sent_this_run=sent_this_run)
 
     def _id_from(self, response: Any, payload: dict[str, Any]) -> Any:
         try:

@@ -42,14 +42,31 @@ def test_an_identical_contact_made_earlier_is_not_this_creates(harness, run_writ
     assert len(twins) == 2 and older["CONTACT_ID"] in {twin["CONTACT_ID"] for twin in twins}
 
 
-def test_two_identical_records_made_since_the_send_are_rejected_as_outcome_unknown(harness, run_write, tmp_path):
-    sent = {"FIRST_NAME": "Twin", "LAST_NAME": "During", "EMAIL_ADDRESS": "twin.during@lost.test"}
-    made = [harness.create("Contacts", dict(sent))["CONTACT_ID"] for _ in range(2)]
+def test_a_twin_made_just_before_the_run_is_not_this_creates(harness, run_write):
+    """Stamped in the same second as the send, the twin is told apart by the note taken before it."""
+    sent = {"FIRST_NAME": "Twin", "LAST_NAME": "Same second", "EMAIL_ADDRESS": "twin.second@lost.test"}
+    older = harness.create("Contacts", dict(sent))["CONTACT_ID"]
     harness.inject(kind="reset", method="POST", count=1)
     report = run_write("contacts", "create", [dict(sent)])
+    twins = find(harness, "Contacts", "EMAIL_ADDRESS", sent["EMAIL_ADDRESS"])
+    assert (report.exit_code, report.counts["created"]) == (0, 1), report.summary_table()
+    assert len(twins) == 2 and older in {twin["CONTACT_ID"] for twin in twins}
+
+
+def test_two_identical_records_made_since_the_send_are_rejected_as_outcome_unknown(harness, run_write, tmp_path):
+    """A run stops right after a POST got no answer; two identical records appear; the resumed run
+    cannot tell which, if either, is its own, and says so instead of guessing."""
+    sent = {"FIRST_NAME": "Twin", "LAST_NAME": "During", "EMAIL_ADDRESS": "twin.during@lost.test"}
+    journal = str(tmp_path / "journal.jsonl")
+    harness.inject(kind="reset", method="POST", count=1)
+    harness.inject(status=401, method="GET", path_prefix="/Contacts/Search", after=1)  # the lookup fails
+    stopped = run_write("contacts", "create", [dict(sent)], journal_path=journal)
+    assert stopped.exit_code == 1 and stopped.counts["created"] == 0, stopped.summary_table()
+    made = [harness.create("Contacts", dict(sent))["CONTACT_ID"] for _ in range(2)]
+    harness.clear_faults()
+    report = run_write("contacts", "create", [dict(sent)], journal_path=journal)
     assert report.counts["created"] == 0 and report.counts["rejected"] == 1, report.summary_table()
-    rejected = read_lines(tmp_path / "rejects.jsonl")
-    error = rejected[0]["error"]
+    error = read_lines(tmp_path / "rejects.jsonl")[0]["error"]
     assert error["category"] == "outcome_unknown", error
     assert all(str(record_id) in error["message"] for record_id in made)
     assert len(find(harness, "Contacts", "EMAIL_ADDRESS", sent["EMAIL_ADDRESS"])) == 2  # nothing more sent
