@@ -30,12 +30,14 @@ class CustomFieldMeta:
     option_value_field: str | None
     default_type: str
     types: Mapping[str, str]
+    formats: Mapping[str, str]  # field type -> the date format of its values (typed loads)
 
     @classmethod
     def compile(cls, declared: Mapping[str, Any]) -> CustomFieldMeta:
         return cls(declared["record_field"], declared["name_field"], declared["value_field"],
                    declared["label_field"], declared["type_field"], declared.get("options_field"),
-                   declared.get("option_value_field"), declared["default_type"], dict(declared["types"]))
+                   declared.get("option_value_field"), declared["default_type"], dict(declared["types"]),
+                   dict(declared.get("formats") or {}))
 
 
 @dataclass(frozen=True, eq=False)
