@@ -5,7 +5,8 @@ costs no request and leaves a clear reason: required fields on create, types, ma
 fields (dropped with a warning or rejected, as the user chooses), and field names the resource does
 not have. Names that are not schema properties are taken as custom fields; they are accepted only if
 the account has them, and flat keys (`Hobby__c`) are moved into the resource's custom-field array.
-The schema vocabulary is JSON Schema plus `readOnly`, `x-required-on-create` and `x-primary-key`.
+The schema vocabulary is JSON Schema plus `readOnly`, `x-create-only` (read-only, yet sent on
+create), `x-required-on-create` and `x-primary-key`.
 """
 
 from __future__ import annotations
@@ -70,6 +71,8 @@ class RecordValidator:
         self._required_on_create = list(schema.get("x-required-on-create", ()))
         self._read_only = {name for name, prop in self._properties.items()
                            if isinstance(prop, Mapping) and prop.get("readOnly")}
+        self._create_only = {name for name, prop in self._properties.items()
+                             if isinstance(prop, Mapping) and prop.get("x-create-only")}
         self._validators: dict[str, Draft7Validator] = {}
 
     def validate(self, record: Mapping[str, Any]) -> ValidatedRecord:
@@ -115,9 +118,11 @@ class RecordValidator:
         return known
 
     def _writable_key(self, name: str) -> bool:
-        """Read-only fields that still address the record: the primary key (update, delete) and the
-        fields a write path is built from (a parent's id)."""
+        """Read-only fields that are still sent: the primary key (update, delete), the fields a write
+        path is built from (a parent's id), and fields set once at creation (`x-create-only`)."""
         if name in self._addressing_fields:
+            return True
+        if name in self._create_only and self.mode in ("create", "upsert"):
             return True
         if name != self.primary_key:
             return False

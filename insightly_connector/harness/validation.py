@@ -18,9 +18,11 @@ class Invalid(ValueError):
 
 
 def writable_fields(spec: CollectionSpec, body: dict, definitions: dict[str, tuple[FieldSpec, ...]],
-                    custom: tuple[cf.CustomField, ...], *, trusted: bool = False) -> dict:
+                    custom: tuple[cf.CustomField, ...], *, trusted: bool = False, creating: bool = False) -> dict:
     """The body's fields the server keeps, type-checked. Unknown fields are ignored, as are read-only and
-    server-managed ones (unless `trusted`: the control API may set dates and creators)."""
+    server-managed ones (unless `trusted`: the control API may set dates and creators). A create keeps
+    the read-only fields the Swagger requires in every record (a line item's PRICEBOOK_ENTRY_ID): only
+    a create can set them."""
     if not isinstance(body, dict):
         raise Invalid("the request body must be a JSON object")
     fields = spec.field_map
@@ -29,7 +31,8 @@ def writable_fields(spec: CollectionSpec, body: dict, definitions: dict[str, tup
         field = fields.get(name)
         if field is None or name == spec.primary_key:
             continue
-        if (field.read_only or name in SERVER_MANAGED) and not trusted:
+        set_once = creating and name in spec.schema_required and name not in SERVER_MANAGED
+        if (field.read_only or name in SERVER_MANAGED) and not (trusted or set_once):
             continue
         problem = value_error(field, value, definitions, custom)
         if problem:

@@ -37,16 +37,16 @@ class Writer:
     def spec(self, collection: str) -> CollectionSpec:
         return self.dataset.specs[collection]
 
-    def _fields(self, collection: str, body, trusted: bool) -> dict:
+    def _fields(self, collection: str, body, trusted: bool, *, creating: bool = False) -> dict:
         return writable_fields(self.spec(collection), body, self.dataset.table.definitions,
-                               cf.fields_for(collection), trusted=trusted)
+                               cf.fields_for(collection), trusted=trusted, creating=creating)
 
     def create(self, collection: str, body, user_id: int, *, trusted: bool = False,
                links: list[dict] | None = None, fixed: dict | None = None) -> dict:
         """A new record from `body`; `links` (a note's parent) and `fixed` (a child's parent id) are set
         by the route, not the client."""
         spec = self.spec(collection)
-        fields = self._fields(collection, body, trusted)
+        fields = self._fields(collection, body, trusted, creating=True)
         store = self.dataset.collection(collection)
         key = store.next_key()
         stamp = format_record_date(self.now())

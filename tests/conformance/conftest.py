@@ -32,31 +32,13 @@ FAST = 1000  # requests a second: the limiter never waits
 HTTP_TIMEOUT = 10
 
 
-# Runner failures this suite found, expected to fail until they are fixed (strict: a fix turns the xfail
-# into a failure, so the entry is removed with the fix). Keyed by argument and resource name.
-CREATE_ONLY_DROPPED = ("runner: a field both readOnly and x-create-only in the record schema (a price-book "
-                       "entry's PRODUCT_ID, a line item's PRICEBOOK_ENTRY_ID) is dropped as read-only on create, "
-                       "then the create is rejected for missing it")
-KNOWN_RUNNER_FAILURES = {
-    ("writable", "pricebook_entries"): CREATE_ONLY_DROPPED,
-    ("writable", "opportunity_line_items"): CREATE_ONLY_DROPPED,
-    ("writable", "quotation_line_items"): CREATE_ONLY_DROPPED,
-}
-
-
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Parametrise from the spec, never from a hand list."""
     resources = list(SPEC.resources.values())
     if "resource" in metafunc.fixturenames:
-        metafunc.parametrize("resource", [_param("resource", r) for r in resources])
+        metafunc.parametrize("resource", [pytest.param(r, id=r.name) for r in resources])
     if "writable" in metafunc.fixturenames:
-        metafunc.parametrize("writable", [_param("writable", r) for r in resources if r.write])
-
-
-def _param(argument: str, resource: Resource):
-    reason = KNOWN_RUNNER_FAILURES.get((argument, resource.name))
-    marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
-    return pytest.param(resource, id=resource.name, marks=marks)
+        metafunc.parametrize("writable", [pytest.param(r, id=r.name) for r in resources if r.write])
 
 
 @pytest.fixture(scope="session")
