@@ -19,6 +19,7 @@ class CustomField:
     type: str
     json_type: str
     options: tuple[str, ...] = ()
+    editable: bool = True  # False: the API sets the value; writes drop it
 
 
 def fetch_custom_fields(client: Client, spec: Spec, resource: Resource) -> list[CustomField]:
@@ -38,7 +39,8 @@ def fetch_custom_fields(client: Client, spec: Spec, resource: Resource) -> list[
                         if isinstance(o, dict))
         fields.append(CustomField(
             name=name, label=str(item.get(meta.label_field) or name), type=field_type,
-            json_type=meta.types.get(field_type, meta.default_type), options=options))
+            json_type=meta.types.get(field_type, meta.default_type), options=options,
+            editable=not meta.editable_field or item.get(meta.editable_field) is not False))
     return fields
 
 

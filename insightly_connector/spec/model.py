@@ -31,13 +31,14 @@ class CustomFieldMeta:
     default_type: str
     types: Mapping[str, str]
     formats: Mapping[str, str]  # field type -> the date format of its values (typed loads)
+    editable_field: str | None = None  # metadata field that is false for a value no write may set
 
     @classmethod
     def compile(cls, declared: Mapping[str, Any]) -> CustomFieldMeta:
         return cls(declared["record_field"], declared["name_field"], declared["value_field"],
                    declared["label_field"], declared["type_field"], declared.get("options_field"),
                    declared.get("option_value_field"), declared["default_type"], dict(declared["types"]),
-                   dict(declared.get("formats") or {}))
+                   dict(declared.get("formats") or {}), declared.get("editable_field"))
 
 
 @dataclass(frozen=True, eq=False)
