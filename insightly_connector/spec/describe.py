@@ -1,48 +1,31 @@
-"""The Nexla-style description of the connector: identity, auth mode with its fields, endpoints.
+"""The Nexla-style description of the connector (the `spec` verb): identity, the vendor view, the
+credential's auth modes and fields, and the source and sink endpoints with their templates.
 
-Platforms render the credential form from it and list source and sink endpoints; secrets are
-described (as `secured`) but never carried."""
+It mirrors Nexla's describe surface (credential -> auth modes -> fields; source -> endpoints;
+sink -> endpoints; `shared_fields` for sources only); record schemas as draft-04, once per
+resource. Secrets are described (as `secured`) but never carried."""
 
 from __future__ import annotations
 
+from insightly_connector.spec import nexla
 from insightly_connector.spec.loader import Spec
 
 
 def describe(spec: Spec) -> dict:
     form = spec.credential_form
-    code = spec.connector["code"]
-    sources, sinks = [], []
-    for resource in spec.resources.values():
-        sources.append({"name": resource.endpoint, "resource": resource.name, "display_name": resource.display_name,
-                        "incremental": resource.cursor is not None, "dynamic": bool(resource.dynamic)})
-        for mode in resource.write_modes:
-            sinks.append({"name": f"{code}.{mode}_{resource.name}", "resource": resource.name, "mode": mode})
+    template = nexla.auth_template(spec)
     return {
         "connector": spec.connector,
+        "vendor": nexla.vendor_view(spec),
         "credential": {
             "auth_mode": spec.credential["auth_mode"],
-            "fields": _fields(form),
+            "auth_modes": [{"name": template["name"], "display_name": template["display_name"], "supported": True,
+                            "fields": template["parameters"]}],
+            "fields": nexla.credential_fields(form),
             "form": form,
             "non_secure": list(spec.credential_policy.non_secure),
         },
-        "source": {"endpoints": sources, "shared_fields": ["start_cron"]},
-        "sink": {"endpoints": sinks},
+        "source": {"endpoints": nexla.source_endpoints(spec), "shared_fields": ["start_cron"]},
+        "sink": {"endpoints": nexla.sink_endpoints(spec)},
+        "schemas": nexla.record_schemas(spec),  # draft-04, by the endpoints' `resource`
     }
-
-
-def _fields(form: dict) -> list[dict]:
-    """Nexla AuthParameter view of the form: name, display name, type, order, secured."""
-    required = set(form.get("required", []))
-    fields = []
-    for index, (name, prop) in enumerate(form.get("properties", {}).items()):
-        fields.append({
-            "name": name,
-            "display_name": prop.get("title", name),
-            "description": prop.get("description", ""),
-            "data_type": prop.get("type", "string"),
-            "order": prop.get("x-order", index),
-            "secured": bool(prop.get("secret") or prop.get("writeOnly")),
-            "required": name in required,
-            "default": prop.get("default"),
-        })
-    return sorted(fields, key=lambda f: f["order"])
