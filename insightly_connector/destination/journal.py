@@ -59,6 +59,11 @@ class JournalState:
     def get(self, line: int) -> LineState | None:
         return self.lines.get(line)
 
+    @property
+    def settled(self) -> bool:
+        """No request of the journal is in flight: every line it names ended confirmed or rejected."""
+        return all(known.event != "sent" for known in self.lines.values())
+
     def check_digest(self, line: int, digest: str) -> None:
         """Refuse to resume over a different input: skipping by line number would then be wrong."""
         known = self.lines.get(line)

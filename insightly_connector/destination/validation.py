@@ -57,7 +57,8 @@ class RecordValidator:
                  upsert_key: str | None = None, read_only: str = "drop",
                  custom_fields: CustomFieldShape | None = None,
                  known_custom_fields: CustomFields | Callable[[], CustomFields] = (),
-                 addressing_fields: Collection[str] = ()):
+                 addressing_fields: Collection[str] = (),
+                 fixed_custom_fields: Collection[str] | Callable[[], Collection[str]] = ()):
         if read_only not in ("drop", "reject"):
             raise ValueError(f"read_only must be 'drop' or 'reject', not {read_only!r}")
         self.mode = mode
@@ -66,6 +67,7 @@ class RecordValidator:
         self.read_only_policy = read_only
         self.custom_fields = custom_fields
         self._known_custom_fields = known_custom_fields
+        self._fixed_custom_fields = fixed_custom_fields  # custom fields the API sets: read-only
         self._addressing_fields = frozenset(addressing_fields)
         self._properties: dict[str, Any] = dict(schema.get("properties", {}))
         self._required_on_create = list(schema.get("x-required-on-create", ()))
@@ -85,7 +87,7 @@ class RecordValidator:
         customs: dict[str, Any] = {}
         for name, value in record.items():
             if self.custom_fields and name == self.custom_fields.array_field:
-                customs.update(self._custom_array(value))
+                customs.update(self._custom_array(value, result))
             elif name in self._properties:
                 if name in self._read_only and not self._writable_key(name):
                     self._read_only_field(name, result)
@@ -93,6 +95,9 @@ class RecordValidator:
                 self._check_value(name, value)
                 result.payload[name] = value
             elif self._is_known_custom(name):
+                if self._is_fixed_custom(name):
+                    self._read_only_field(name, result)
+                    continue
                 customs[name] = self._custom_value(name, value)
             else:
                 raise RecordRejected("unknown_field", self._unknown_message(name))
@@ -179,7 +184,11 @@ class RecordValidator:
     def _is_known_custom(self, name: str) -> bool:
         return self.custom_fields is not None and name in self.known_custom_fields
 
-    def _custom_array(self, value: Any) -> dict[str, Any]:
+    def _is_fixed_custom(self, name: str) -> bool:
+        fixed = self._fixed_custom_fields
+        return name in (fixed() if callable(fixed) else fixed)
+
+    def _custom_array(self, value: Any, result: ValidatedRecord) -> dict[str, Any]:
         shape = self.custom_fields
         assert shape is not None
         if value is None:
@@ -193,6 +202,9 @@ class RecordValidator:
             name = item[shape.name_field]
             if name not in self.known_custom_fields:
                 raise RecordRejected("unknown_field", f"custom field {name} does not exist in this account")
+            if self._is_fixed_custom(name):
+                self._read_only_field(name, result)
+                continue
             customs[name] = self._custom_value(name, item.get(shape.value_field))
         return customs
 

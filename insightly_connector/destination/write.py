@@ -41,20 +41,20 @@ def write(client: Client, spec: Spec, resource: str | Resource, mode: str, recor
     no write request; its plan is in `report.plan`."""
     started = time.monotonic()
     requests_before = client.stats["requests"]
-    target = _resolve_resource(client, spec, resource)
+    target = resolve_resource(client, spec, resource)
     if mode not in MODES:
         raise ConfigError(f"--mode: {mode!r} is not one of {', '.join(MODES)}")
     if mode not in target.write:
         allowed = ", ".join(m for m in MODES if m in target.write) or "none"
         raise ConfigError(f"--mode: {target.name} does not support {mode} (supported: {allowed})")
-    key = _upsert_key(target, mode, upsert_key, client, spec)
+    key = resolve_upsert_key(target, mode, upsert_key, client, spec)
     setup = WriteTarget(client, spec, target, mode, key, read_only=read_only, dry_run=dry_run)
     plan = build_plan(_as_inputs(records), setup.validator, duplicates=duplicates, key_of=setup.key_of)
     setup.check_addresses(plan)
     report = WriteReport(target.name, mode, setup.run_id, dry_run=dry_run, records=plan.records,
                          warnings=plan.warnings, journal_path=journal_path)
     state = load(journal_path, resource=target.name, mode=mode, upsert_key=key) if journal_path else JournalState()
-    _check_journal_matches(plan, state)
+    check_journal_matches(plan, state)
     journal = None
     if journal_path and not dry_run:
         journal = Journal.start(journal_path, run_id=setup.run_id, resource=target.name, mode=mode,
@@ -79,7 +79,7 @@ def write(client: Client, spec: Spec, resource: str | Resource, mode: str, recor
 # -- setting up -------------------------------------------------------------------------------------
 
 
-def _resolve_resource(client: Client, spec: Spec, resource: str | Resource) -> Resource:
+def resolve_resource(client: Client, spec: Spec, resource: str | Resource) -> Resource:
     if not isinstance(resource, str):
         return resource
     found = select(client, spec, [resource]).resources
@@ -88,7 +88,7 @@ def _resolve_resource(client: Client, spec: Spec, resource: str | Resource) -> R
     return found[0]
 
 
-def _upsert_key(target: Resource, mode: str, given: str | None, client: Client | None = None,
+def resolve_upsert_key(target: Resource, mode: str, given: str | None, client: Client | None = None,
                 spec: Spec | None = None) -> str | None:
     """The key to match on: named by the user, else (upsert only) the resource's default.
 
@@ -129,7 +129,7 @@ def _as_inputs(records: Iterable[Any]) -> Iterator[InputRecord]:
             yield InputRecord(number, None, item, f"record {number} is not a JSON object")
 
 
-def _check_journal_matches(plan: Plan, state: JournalState) -> None:
+def check_journal_matches(plan: Plan, state: JournalState) -> None:
     if not state.lines:
         return
     for write in plan.writes:
