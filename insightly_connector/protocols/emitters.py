@@ -2,7 +2,9 @@
 
 Records are serialised a page at a time with orjson and written as they are: they are the user's
 data, so a record that happens to contain the key's text (a contact named like the key) is not
-rewritten. What the connector itself says (STATE, LOG, TRACE, SCHEMA messages) is scrubbed of secrets.
+rewritten. The one conversion: the typed outputs (Airbyte, Singer) carry the dates a record schema
+declares in an API format as RFC 3339, and declare them `date-time` (`protocols/typed_dates.py`).
+What the connector itself says (STATE, LOG, TRACE, SCHEMA messages) is scrubbed of secrets.
 Records go to stdout, or to one file per resource under an output directory; protocol messages that
 are not records (STATE, LOG, TRACE) always go to stdout.
 
@@ -22,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import orjson
 
 from insightly_connector.errors import ConfigError, ConnectorError
+from insightly_connector.protocols.typed_dates import DateConverter, typed_schema
 from insightly_connector.redaction import Redactor
 
 if TYPE_CHECKING:
@@ -49,12 +52,15 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def airbyte_spec(spec: Spec) -> bytes:
-    """SPEC from a loaded spec: its credential form is the connection specification."""
-    body: dict[str, Any] = {"connectionSpecification": spec.credential_form}
+def airbyte_spec(spec: Spec, connection_specification: dict | None = None, **fields: Any) -> bytes:
+    """SPEC from a loaded spec: its credential form is the connection specification unless one is given
+    (a platform adapter's: the form plus its options); `fields` are further SPEC keys, e.g.
+    `supported_destination_sync_modes`."""
+    body: dict[str, Any] = {"connectionSpecification": connection_specification or spec.credential_form}
     docs_url = spec.connector.get("docs_url")
     if docs_url:
         body["documentationUrl"] = docs_url
+    body.update(fields)
     return orjson.dumps({"type": "SPEC", "spec": body})
 
 
@@ -78,7 +84,7 @@ def airbyte_stream(stream: Stream) -> dict:
     """One AirbyteStream from anything with name, schema, primary_key and cursor_field."""
     entry: dict[str, Any] = {
         "name": stream.name,
-        "json_schema": stream.schema or {"type": "object"},
+        "json_schema": typed_schema(stream.schema, airbyte=True) if stream.schema else {"type": "object"},
         "supported_sync_modes": ["full_refresh", "incremental"] if stream.cursor_field else ["full_refresh"],
     }
     if stream.primary_key:
@@ -126,10 +132,11 @@ def airbyte_state(stream: str, stream_state: dict, record_count: int) -> dict:
 
 
 def singer_schema(stream: StreamInfo) -> dict:
+    """SCHEMA, its API-format dates typed `date-time` (the records carry them in RFC 3339)."""
     return {
         "type": "SCHEMA",
         "stream": stream.name,
-        "schema": stream.schema or {"type": "object"},
+        "schema": typed_schema(stream.schema) if stream.schema else {"type": "object"},
         "key_properties": [stream.primary_key] if stream.primary_key else [],
         "bookmark_properties": [stream.cursor_field] if stream.cursor_field else [],
     }
@@ -152,6 +159,8 @@ class Emitter:
     Call order per resource: begin_stream, (write_records, flush, state)*, end_stream."""
 
     format_name = "jsonl"
+    #: Typed outputs carry API-format dates as RFC 3339 (protocols/typed_dates.py); jsonl keeps the API's.
+    typed_dates = False
 
     def __init__(self, redactor: Redactor, *, stdout: IO[bytes] | None = None,
                  output_dir: str | os.PathLike | None = None):
@@ -165,6 +174,7 @@ class Emitter:
         self._output_ready = self.output_dir is None
         self._files: dict[str, IO[bytes]] = {}
         self._counts: dict[str, int] = {}
+        self._dates: dict[str, DateConverter] = {}
 
     # resource lifecycle ---------------------------------------------------------------------------
 
@@ -191,6 +201,10 @@ class Emitter:
                 raise ConfigError(f"--output: cannot write {path} ({exc.strerror})") from None
             self._files[stream.name] = handle
         self._counts[stream.name] = 0
+        if self.typed_dates:
+            converter = DateConverter.for_schema(stream.schema)
+            if converter.fields:
+                self._dates[stream.name] = converter
 
     def output_checkpoint(self, stream: str) -> dict | None:
         """Where the resource's file ends now (None on stdout), to be saved with the state."""
@@ -213,6 +227,9 @@ class Emitter:
 
     def state(self, stream: str, stream_state: dict, document: dict) -> None:
         """A checkpoint was saved (jsonl keeps state in the state file only)."""
+
+    def end_run(self, document: dict) -> None:
+        """Every resource has been read (or has failed): `document` is the run's final state."""
 
     def end_stream(self, stream: str, status: str, *, rate_limited: bool = False) -> None:
         """`status` is COMPLETE or INCOMPLETE; also valid for a stream that never began (it failed first)."""
@@ -237,6 +254,11 @@ class Emitter:
         dumps = orjson.dumps
         return b"".join([dumps(record, option=_NEWLINE) for record in records])
 
+    def _typed(self, stream: str, records: list[dict]) -> list[dict]:
+        """The records as a typed output carries them: dates in RFC 3339, every other value as read."""
+        converter = self._dates.get(stream)
+        return [converter.to_rfc3339(r) for r in records] if converter is not None else records
+
     def _record_sink(self, stream: str) -> IO[bytes]:
         return self._files.get(stream, self.stdout)
 
@@ -257,6 +279,7 @@ class AirbyteEmitter(Emitter):
     """Airbyte protocol: RECORD, STATE (per stream), LOG and TRACE (ERROR, STREAM_STATUS)."""
 
     format_name = "airbyte"
+    typed_dates = True
 
     def __init__(self, redactor: Redactor, **kwargs: Any):
         super().__init__(redactor, **kwargs)
@@ -283,7 +306,7 @@ class AirbyteEmitter(Emitter):
         head = b'{"type":"RECORD","record":{"stream":' + dumps(stream) + b',"emitted_at":' \
             + str(_now_ms()).encode() + b',"data":'
         tail = b"}}\n"
-        return b"".join([head + dumps(record) + tail for record in records])
+        return b"".join([head + dumps(record) + tail for record in self._typed(stream, records)])
 
     def state(self, stream: str, stream_state: dict, document: dict) -> None:
         self._message(airbyte_state(stream, stream_state, self._take_count(stream)))
@@ -305,6 +328,7 @@ class SingerEmitter(Emitter):
     """Singer spec: SCHEMA before a stream's records, RECORD with time_extracted, STATE."""
 
     format_name = "singer"
+    typed_dates = True
 
     def begin_stream(self, stream: StreamInfo, *, fresh: bool, resume_output: dict | None = None) -> None:
         super().begin_stream(stream, fresh=fresh, resume_output=resume_output)
@@ -316,9 +340,13 @@ class SingerEmitter(Emitter):
         extracted = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         head = b'{"type":"RECORD","stream":' + dumps(stream) + b',"time_extracted":"' \
             + extracted.encode() + b'","record":'
-        return b"".join([head + dumps(record) + b"}\n" for record in records])
+        return b"".join([head + dumps(record) + b"}\n" for record in self._typed(stream, records)])
 
     def state(self, stream: str, stream_state: dict, document: dict) -> None:
+        self._message(singer_state(document))
+
+    def end_run(self, document: dict) -> None:
+        """A last STATE after everything: a target hands back only the last state it saw."""
         self._message(singer_state(document))
 
 

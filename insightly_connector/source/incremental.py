@@ -68,15 +68,32 @@ class CursorPolicy:
                 and not any(char.isdigit() for char in literals))
 
     def parser(self) -> Callable[[str], datetime]:
-        """A parser of cursor values; `fromisoformat` (fast) when it reads this format exactly."""
+        """A parser of cursor values; `fromisoformat` (fast) when it reads this format exactly.
+
+        RFC 3339 is read too, whatever the format: the typed platform outputs carry dates that way, so a
+        state a platform holds (or a user edits) may spell its cursor so."""
         try:
             iso_ok = datetime.fromisoformat(_PROBE.strftime(self.cursor_format)) == _PROBE
         except ValueError:
             iso_ok = False
         if iso_ok:
-            return lambda text: _naive_utc(datetime.fromisoformat(text))
+            return lambda text: _naive_utc(datetime.fromisoformat(_offset_for_z(text)))
         cursor_format = self.cursor_format
-        return lambda text: _naive_utc(datetime.strptime(text, cursor_format))
+
+        def parse(text: str) -> datetime:
+            try:
+                return _naive_utc(datetime.strptime(text, cursor_format))
+            except ValueError:
+                if "T" not in text:
+                    raise
+                return _naive_utc(datetime.fromisoformat(_offset_for_z(text)))
+
+        return parse
+
+
+def _offset_for_z(text: str) -> str:
+    """`...Z` as `...+00:00`, which `fromisoformat` reads before Python 3.11 too."""
+    return text[:-1] + "+00:00" if text.endswith("Z") else text
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -109,11 +126,15 @@ class Window:
                  sync_start: str | None = None, pending: dict | None = None):
         self.policy = policy
         self._parse = policy.parser()
-        self.cursor_text = cursor
         self.cursor = self._parse(cursor) if cursor else None
-        self.boundary = {key: _version(entry) for key, entry in (boundary or {}).items()}
+        # Saved texts in another spelling (RFC 3339) are put in the cursor format, so ties compare as text.
+        self.cursor_text = policy.format(self.cursor) if self.cursor else None
+        self.boundary = {key: self._normalised(_version(entry)) for key, entry in (boundary or {}).items()}
         self.sync_start: datetime | None = self._parse(sync_start) if sync_start else None
         self.pending = {key: _version(entry) for key, entry in (pending or {}).items()}
+
+    def _normalised(self, version: list) -> list:
+        return [self.policy.format(self._parse(version[0])), version[1]]
 
     @property
     def incremental(self) -> bool:

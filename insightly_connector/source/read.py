@@ -11,7 +11,7 @@ credential is refused), a spent daily quota (resumable state) or exhausted retri
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -72,22 +72,27 @@ class ReadReport:
 
 
 def read(client: Client, spec: Spec, resources: Sequence[Resource | str] | None, *, emitter: Emitter,
-         state_path: str | None = None, limit: int | None = None, full_refresh: bool = False,
+         state_path: str | None = None, state: StateFile | None = None, limit: int | None = None,
+         full_refresh: bool | Collection[str] = False, start_date: datetime | None = None,
          progress: Progress | None = None) -> ReadReport:
     """Read `resources` (Resource objects, names, or None for every readable one).
 
-    `limit` is sample mode: at most that many records per resource, and no state is written."""
+    `limit` is sample mode: at most that many records per resource, and no state is written or emitted.
+    `state` is a state held in memory (a platform's), instead of the file at `state_path`. `full_refresh`
+    is True for every resource, or the names of the resources to read in full. `start_date` (UTC) is where
+    an incremental resource without a saved cursor starts, instead of a full read."""
     if limit is not None and limit < 1:
         raise ConfigError("--limit: must be a positive number of records")
     # The whole state file is checked before the first request and before any output is created.
-    state = StateFile(state_path, writable=limit is None, redactor=emitter.redactor)
-    check_state(spec, state, full_refresh=full_refresh)
+    if state is None:
+        state = StateFile(state_path, writable=limit is None, redactor=emitter.redactor)
+    check_state(spec, state, full_refresh=full_refresh is True)
     emitter.open_output()
     progress = progress or Progress(quiet=True)
     client.on_wait = progress.waiting
     if resources is None or any(isinstance(r, str) for r in resources):
         resources = resolve_resources(client, spec, list(resources) if resources is not None else None)
-    run = _Run(client, spec, emitter, state, progress, limit, full_refresh)
+    run = _Run(client, spec, emitter, state, progress, limit, full_refresh, start_date)
     report = ReadReport(sampled=limit is not None)
     report.resources = [ResourceReport(resource.name) for resource in resources]
     try:
@@ -96,6 +101,8 @@ def read(client: Client, spec: Spec, resources: Sequence[Resource | str] | None,
             report.error = report.error or error
             if stop:
                 break
+        if limit is None:
+            emitter.end_run(state.document)
     finally:
         emitter.close()
         progress.close()
@@ -111,7 +118,7 @@ class _Run:
     """The shared context of one read; `resource()` reads one resource and fills its report."""
 
     def __init__(self, client: Client, spec: Spec, emitter: Emitter, state: StateFile, progress: Progress,
-                 limit: int | None, full_refresh: bool):
+                 limit: int | None, full_refresh: bool | Collection[str], start_date: datetime | None):
         self.client = client
         self.spec = spec
         self.emitter = emitter
@@ -119,6 +126,7 @@ class _Run:
         self.progress = progress
         self.limit = limit
         self.full_refresh = full_refresh
+        self.start_date = start_date
         self.pages_ahead = 1 if limit is not None else max(1, min(_MAX_PAGES_AHEAD, client.limiter.max_in_flight))
 
     def resource(self, resource: Resource, report: ResourceReport) -> tuple[ConnectorError | None, bool]:
@@ -155,6 +163,8 @@ class _Run:
         self.emitter.write_records(resource.name, records)
         self.emitter.flush()
         report.records, report.pages = len(records), 1
+        self.state.forget(resource.name)  # nothing to resume or continue from: one request reads it all
+        self._checkpoint(resource.name, {})
 
     def _read_paged(self, resource: Resource, stream: StreamInfo, report: ResourceReport) -> None:
         name = resource.name
@@ -204,26 +214,31 @@ class _Run:
 
     def _window(self, name: str, policy: CursorPolicy | None, entry: dict) -> tuple[Window | None, dict]:
         """The window to read (a resumed one, an incremental one, or a full one) and where to resume."""
+        full = self._full_refresh(name)
         in_progress = entry.get("in_progress") or {}
-        resumable = in_progress and not (self.full_refresh and in_progress.get("mode") == "incremental")
+        resumable = in_progress and not (full and in_progress.get("mode") == "incremental")
         if not resumable:
             in_progress = {}
         if policy is None:
             return None, in_progress
-        incremental = in_progress.get("mode") == "incremental" if in_progress else (
-            bool(entry.get("cursor")) and not self.full_refresh)
+        cursor = entry.get("cursor") or (policy.format(self.start_date) if self.start_date else None)
+        incremental = in_progress.get("mode") == "incremental" if in_progress else (bool(cursor) and not full)
         try:
-            window = Window(policy, cursor=entry.get("cursor") if incremental else None,
+            window = Window(policy, cursor=cursor if incremental else None,
                             boundary=entry.get("boundary") if incremental else None,
                             sync_start=in_progress.get("sync_start"), pending=in_progress.get("boundary"))
         except ValueError as exc:
-            raise ConfigError(f"state file {self.state.path}: resources.{name} holds a date that does not "
+            raise ConfigError(f"{self.state.label}: resources.{name} holds a date that does not "
                               f"match {policy.cursor_format!r} ({exc})") from None
         return window, in_progress
 
+    def _full_refresh(self, name: str) -> bool:
+        return self.full_refresh is True or (not isinstance(self.full_refresh, bool) and name in self.full_refresh)
+
     def _checkpoint(self, name: str, entry: dict) -> None:
-        """Persist progress (after the records are flushed) and tell the protocol about it."""
-        if not self.state.writable:
+        """Persist progress (after the records are flushed; when there is a file) and tell the protocol
+        about it (always, but in sample mode: a platform keeps the state it is told)."""
+        if self.limit is not None:
             return
         self.state.save()
         self.emitter.state(name, entry, self.state.document)
@@ -266,7 +281,7 @@ def check_state(spec: Spec, state: StateFile, *, full_refresh: bool = False, now
 
     The file's shape was already checked when it was loaded (`state.py`); this raises a
     `ConfigError` naming the file and the field."""
-    if state.path is None:
+    if not state.given:
         return
     now = (now or datetime.now(timezone.utc)).replace(tzinfo=None)
     for name, entry in state.document["resources"].items():
@@ -275,7 +290,7 @@ def check_state(spec: Spec, state: StateFile, *, full_refresh: bool = False, now
             continue
         problem = _entry_problem(f"resources.{name}", entry, resource, None if full_refresh else now)
         if problem:
-            raise ConfigError(f"state file {state.path}: {problem}")
+            raise ConfigError(f"{state.label}: {problem}")
 
 
 def _state_resource(spec: Spec, name: str) -> Resource | None:

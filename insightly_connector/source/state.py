@@ -38,6 +38,7 @@ class StateFile:
         self.path = Path(path) if path is not None else None
         self.writable = writable and self.path is not None
         self.redactor = redactor or Redactor()
+        self.label = f"state file {self.path}" if self.path is not None else ""
         self.document: dict[str, Any] = {"version": STATE_VERSION, "resources": {}}
         if self.path is None:
             return
@@ -52,6 +53,23 @@ class StateFile:
             raise ConfigError(f"state file {self.path}: directory {self._target.parent} does not exist")
         if self.writable:
             remove_stale_temp_files(self._target)
+
+    @classmethod
+    def from_document(cls, document: Any, *, label: str, redactor: Redactor | None = None) -> StateFile:
+        """A state held in memory (a platform passed it in its own envelope): checked like a file, never
+        saved; `label` names where it came from in error messages."""
+        problem = _shape_problem(document)
+        if problem:
+            raise ConfigError(f"{label}: {problem}")
+        state = cls(None, writable=False, redactor=redactor)
+        state.document = document
+        state.label = label
+        return state
+
+    @property
+    def given(self) -> bool:
+        """Whether a state was passed in at all (a file, or a platform's state)."""
+        return self.path is not None or self.label != ""
 
     def resource(self, name: str) -> dict[str, Any]:
         """The mutable state of one resource (created empty on first use)."""

@@ -1,0 +1,103 @@
+"""A platform's config: the credential form's fields plus the source options, in one JSON object.
+
+Airbyte and Singer hand a source one config file (`--config`), and PyAirbyte validates it against the
+SPEC's connection specification before anything runs, so that specification is the credential form with
+the source options (`start_date`) beside its fields. A platform has no notion of a credential's name, so
+`name` defaults to the connector's display name."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from insightly_connector.errors import ConfigError
+from insightly_connector.spec.credential import Credential, load_credential
+from insightly_connector.spec.loader import Spec
+
+#: Source options a platform config may carry beside the credential's fields (JSON Schema per option).
+SOURCE_OPTIONS: dict[str, dict[str, Any]] = {
+    "start_date": {
+        "title": "Start date",
+        "description": "Where the first sync of an incremental stream starts: records updated before this "
+                       "UTC date or time are not read. Without it, the first sync reads everything.",
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$",
+        "examples": ["2024-01-01", "2024-01-01T00:00:00Z"],
+    },
+}
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    start_date: datetime | None = None  # naive UTC
+
+
+@dataclass(frozen=True)
+class PlatformConfig:
+    spec: Spec
+    credential: Credential
+    options: SourceOptions
+
+
+def connection_specification(spec: Spec, *, source_options: bool = True) -> dict[str, Any]:
+    """The credential form as a platform validates its config: `name` optional (it has a default) and,
+    for a source, the source options added after the form's own fields."""
+    form = copy.deepcopy(spec.credential_form)
+    form.pop("$id", None)
+    properties = form.setdefault("properties", {})
+    if "name" in properties:
+        properties["name"]["default"] = default_name(spec)
+        form["required"] = [field for field in form.get("required", []) if field != "name"]
+    if source_options:
+        order = 1 + max((p.get("x-order", 0) for p in properties.values()), default=0)
+        for offset, (name, option) in enumerate(SOURCE_OPTIONS.items()):
+            properties[name] = {**option, "x-order": order + offset}
+    return form
+
+
+def default_name(spec: Spec) -> str:
+    return str(spec.connector.get("display_name") or spec.connector.get("code") or "connector")
+
+
+def read_config(path: str | Path) -> dict[str, Any]:
+    """The config file as a JSON object (its content is never echoed: it holds the key)."""
+    try:
+        document = orjson.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"--config {path}: cannot be read ({exc.strerror or exc})") from None
+    except orjson.JSONDecodeError:
+        raise ConfigError(f"--config {path}: not valid JSON") from None
+    if not isinstance(document, dict):
+        raise ConfigError(f"--config {path}: expected a JSON object")
+    return document
+
+
+def load_platform_config(spec: Spec, config: dict[str, Any]) -> PlatformConfig:
+    """Split a config into the credential (validated and bound to its host) and the source options."""
+    fields = {key: value for key, value in config.items() if value is not None}
+    options = {name: fields.pop(name) for name in SOURCE_OPTIONS if name in fields}
+    fields.setdefault("name", default_name(spec))
+    credential = load_credential(fields, spec)
+    return PlatformConfig(spec, credential, SourceOptions(start_date=parse_start_date(options.get("start_date"))))
+
+
+def parse_start_date(value: Any) -> datetime | None:
+    """`2024-01-01` or an RFC 3339 time (any offset) as naive UTC; None when not given."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError("config start_date: expected a date such as 2024-01-01 or 2024-01-01T00:00:00Z")
+    text = value.strip()
+    try:
+        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    except ValueError:
+        raise ConfigError(f"config start_date: {value!r} is not a date such as 2024-01-01 "
+                          "or 2024-01-01T00:00:00Z") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+    return moment
