@@ -138,8 +138,10 @@ class Journal:
                 os.fsync(self._handle.fileno())
 
 
-def load(path: str | os.PathLike[str], *, resource: str, mode: str, upsert_key: str | None) -> JournalState:
-    """Read a journal (a missing file is an empty journal) and check it belongs to this write."""
+def load(path: str | os.PathLike[str], *, resource: str | None, mode: str | None,
+         upsert_key: str | None) -> JournalState:
+    """Read a journal (a missing file is an empty journal) and check it belongs to this write
+    (`resource=None`: a journal of any write, read to see whether anything is in flight)."""
     state = JournalState()
     check_path(path)
     try:
@@ -188,7 +190,7 @@ def _apply(state: JournalState, entry: dict[str, Any], *, resource: str, mode: s
     event = entry.get("event")
     if event == "run":
         recorded = (entry.get("resource"), entry.get("mode"), entry.get("upsertKey"))
-        if recorded != (resource, mode, upsert_key):
+        if resource is not None and recorded != (resource, mode, upsert_key):
             raise ConfigError(
                 f"the journal {os.fspath(path)} belongs to another write (resource={recorded[0]}, "
                 f"mode={recorded[1]}, upsert key={recorded[2]}); use a new journal file")

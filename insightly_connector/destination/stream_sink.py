@@ -133,7 +133,15 @@ class StreamSink:
     def _load(self) -> JournalState:
         target = self.target
         assert self.journal_path is not None
-        return load(self.journal_path, resource=target.resource.name, mode=target.mode, upsert_key=target.upsert_key)
+        try:
+            return load(self.journal_path, resource=target.resource.name, mode=target.mode,
+                        upsert_key=target.upsert_key)
+        except ConfigError:
+            if not load(self.journal_path, resource=None, mode=None, upsert_key=None).settled:
+                raise
+        with open(self.journal_path, "r+b") as handle:  # another mode's settled segment: nothing pending
+            handle.truncate(0)
+        return JournalState()
 
     def _start(self) -> Journal | None:
         if self.journal_path is None:

@@ -40,6 +40,10 @@ class StreamOptions:
     upsert_key: str | None = None
 
 
+class Unroutable(ConfigError):
+    """The stream's name or mode cannot be written (a bad key the config names is a plain ConfigError)."""
+
+
 def without_metadata(record: Any) -> Any:
     """The record without the columns platforms add (`_sdc_extracted_at`, `_airbyte_raw_id`, ...)."""
     if not isinstance(record, dict):
@@ -73,14 +77,17 @@ class StreamingWrite:
             return sink
         options = self.options.get(stream, self.default)
         if options is None:
-            raise ConfigError(f"stream {stream!r} is not one this run was configured to write")
+            raise Unroutable(f"stream {stream!r} is not one this run was configured to write")
         if options.mode not in MODES:
             raise ConfigError(f"stream {stream!r}: mode {options.mode!r} is not one of {', '.join(MODES)}")
-        resource = resolve_resource(self.client, self.spec, stream)
+        try:
+            resource = resolve_resource(self.client, self.spec, stream)
+        except ConfigError as exc:
+            raise Unroutable(f"stream {stream!r}: {exc}") from None
         if options.mode not in resource.write:
             allowed = ", ".join(m for m in MODES if m in resource.write) or "none"
-            raise ConfigError(f"stream {stream!r}: {resource.name} does not support {options.mode} "
-                              f"(supported: {allowed})")
+            raise Unroutable(f"stream {stream!r}: {resource.name} does not support {options.mode} "
+                             f"(supported: {allowed})")
         key = resolve_upsert_key(resource, options.mode, options.upsert_key, self.client, self.spec)
         journal = os.path.join(self.journal_dir, f"{resource.name}.journal.jsonl") if self.journal_dir else None
         sink = StreamSink(self.client, self.spec, resource, options.mode, key, journal_path=journal,
@@ -95,8 +102,8 @@ class StreamingWrite:
         if sink is None:
             try:
                 sink = self.open(stream)
-            except ConfigError as exc:
-                sink = UnroutableSink(stream, f"stream {stream!r} cannot be written: {exc}",
+            except Unroutable as exc:
+                sink = UnroutableSink(stream, f"cannot be written: {exc}",
                                       rejects_path=os.path.join(self.rejects_dir, UNROUTABLE_FILE))
                 self.sinks[stream] = sink
         clean = without_metadata(data)
