@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint demo bench harness clean soak
+.PHONY: install test lint demo bench harness clean soak platforms
 
 install: $(STAMP)
 
@@ -29,8 +29,25 @@ bench: install
 soak: install
 	$(BIN)/python bench/soak.py
 
+# Acceptance with the real platforms, outside `make test`: one venv per client under .venv-platforms/ (built once,
+# stamped), then every case script under tools/acceptance/ (each writes its figures under bench/).
+PLATFORMS := .venv-platforms
+
+$(PLATFORMS)/pyairbyte/.stamp:
+	$(PYTHON) -m venv $(PLATFORMS)/pyairbyte
+	$(PLATFORMS)/pyairbyte/bin/python -m pip install --quiet --disable-pip-version-check 'airbyte==0.71.*'
+	touch $@
+
+$(PLATFORMS)/meltano/.stamp:
+	test -x $(PLATFORMS)/meltano/bin/python || $(PYTHON) -m venv $(PLATFORMS)/meltano
+	$(PLATFORMS)/meltano/bin/python -m pip install --quiet --disable-pip-version-check 'meltano==4.4.*'
+	touch $@
+
+platforms: install $(PLATFORMS)/pyairbyte/.stamp $(PLATFORMS)/meltano/.stamp
+	for case in tools/acceptance/*.py; do $(BIN)/python $$case || exit 1; done
+
 harness: install
 	$(BIN)/insightly-connector harness
 
 clean:
-	rm -rf $(VENV) out build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PLATFORMS) out build *.egg-info .pytest_cache .ruff_cache
