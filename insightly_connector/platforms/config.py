@@ -8,14 +8,14 @@ the source options (`start_date`) beside its fields. A platform has no notion of
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from insightly_connector.errors import ConfigError
+from insightly_connector.platforms.json_file import read_json
 from insightly_connector.spec.credential import Credential, load_credential
 from insightly_connector.spec.loader import Spec
 
@@ -44,19 +44,18 @@ class PlatformConfig:
     options: SourceOptions
 
 
-def connection_specification(spec: Spec, *, source_options: bool = True) -> dict[str, Any]:
-    """The credential form as a platform validates its config: `name` optional (it has a default) and,
-    for a source, the source options added after the form's own fields."""
+def connection_specification(spec: Spec, options: Mapping[str, dict[str, Any]] = SOURCE_OPTIONS) -> dict[str, Any]:
+    """The credential form as a platform validates its config: `name` optional (it has a default), and
+    the platform's options (a source's, a destination's) after the form's own fields."""
     form = copy.deepcopy(spec.credential_form)
     form.pop("$id", None)
     properties = form.setdefault("properties", {})
     if "name" in properties:
         properties["name"]["default"] = default_name(spec)
         form["required"] = [field for field in form.get("required", []) if field != "name"]
-    if source_options:
-        order = 1 + max((p.get("x-order", 0) for p in properties.values()), default=0)
-        for offset, (name, option) in enumerate(SOURCE_OPTIONS.items()):
-            properties[name] = {**option, "x-order": order + offset}
+    order = 1 + max((p.get("x-order", 0) for p in properties.values()), default=0)
+    for offset, (name, option) in enumerate(options.items()):
+        properties[name] = {**copy.deepcopy(option), "x-order": order + offset}
     return form
 
 
@@ -66,12 +65,7 @@ def default_name(spec: Spec) -> str:
 
 def read_config(path: str | Path) -> dict[str, Any]:
     """The config file as a JSON object (its content is never echoed: it holds the key)."""
-    try:
-        document = orjson.loads(Path(path).read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"--config {path}: cannot be read ({exc.strerror or exc})") from None
-    except orjson.JSONDecodeError:
-        raise ConfigError(f"--config {path}: not valid JSON") from None
+    document = read_json(path, f"--config {path}")
     if not isinstance(document, dict):
         raise ConfigError(f"--config {path}: expected a JSON object")
     return document

@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-import orjson
-
 from insightly_connector.destination.stream_write import StreamOptions
-from insightly_connector.errors import ConfigError
+from insightly_connector.platforms.config import default_name
 from insightly_connector.spec.credential import Credential, load_credential
 from insightly_connector.spec.documents import validate_against
 from insightly_connector.spec.loader import Spec
@@ -55,20 +52,6 @@ def options_schema(*, with_mode: bool) -> dict[str, dict[str, Any]]:
     return copy.deepcopy(options)
 
 
-def connection_specification(spec: Spec, *, with_mode: bool) -> dict[str, Any]:
-    """The credential form with `name` optional and the write options after its fields."""
-    form = copy.deepcopy(spec.credential_form)
-    form.pop("$id", None)
-    properties = form.setdefault("properties", {})
-    if "name" in properties:
-        properties["name"]["default"] = default_name(spec)
-        form["required"] = [name for name in form.get("required", []) if name != "name"]
-    order = 1 + max((prop.get("x-order", 0) for prop in properties.values()), default=0)
-    for offset, (name, option) in enumerate(options_schema(with_mode=with_mode).items()):
-        properties[name] = {**option, "x-order": order + offset}
-    return form
-
-
 @dataclass(frozen=True)
 class DestinationConfig:
     credential: Credential
@@ -96,20 +79,3 @@ def load_destination_config(spec: Spec, config: dict[str, Any], *, with_mode: bo
     return DestinationConfig(credential, rejects_dir=options.get("rejects_dir", "."),
                              journal_dir=options.get("journal_dir"), mode=options.get("mode", "create"),
                              upsert_key=options.get("upsert_key"), streams=options.get("streams", {}))
-
-
-def default_name(spec: Spec) -> str:
-    return str(spec.connector.get("display_name") or spec.connector.get("code") or "connector")
-
-
-def read_config(path: str | Path) -> dict[str, Any]:
-    """The config file as a JSON object (its content is never echoed: it holds the key)."""
-    try:
-        document = orjson.loads(Path(path).read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"--config {path}: cannot be read ({exc.strerror or exc})") from None
-    except orjson.JSONDecodeError:
-        raise ConfigError(f"--config {path}: not valid JSON") from None
-    if not isinstance(document, dict):
-        raise ConfigError(f"--config {path}: expected a JSON object")
-    return document

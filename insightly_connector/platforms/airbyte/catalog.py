@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import orjson
-
 from insightly_connector.errors import ConfigError
+from insightly_connector.platforms.json_file import read_json
 from insightly_connector.platforms.selection import StreamSelection
 
 SYNC_MODES = ("full_refresh", "incremental")
@@ -17,12 +16,7 @@ SYNC_MODES = ("full_refresh", "incremental")
 
 def load_configured_catalog(path: str | Path) -> StreamSelection:
     label = f"--catalog {path}"
-    try:
-        document = orjson.loads(Path(path).read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
-    except orjson.JSONDecodeError:
-        raise ConfigError(f"{label}: not valid JSON") from None
+    document = read_json(path, label)
     streams = document.get("streams") if isinstance(document, dict) else None
     if not isinstance(streams, list):
         raise ConfigError(f"{label}: expected a configured catalog ({{\"streams\": [...]}})")

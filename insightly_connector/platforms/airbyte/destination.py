@@ -24,10 +24,10 @@ from insightly_connector.commands.check import check
 from insightly_connector.destination.stream_write import StreamingWrite
 from insightly_connector.errors import ConfigError, ConnectorError
 from insightly_connector.http.client import Client
+from insightly_connector.platforms.config import connection_specification, read_config
 from insightly_connector.platforms.destination_config import (
-    connection_specification,
     load_destination_config,
-    read_config,
+    options_schema,
 )
 from insightly_connector.platforms.write_summary import summary_lines
 from insightly_connector.redaction import process_redactor
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _spec(spec: Spec) -> int:
-    body: dict[str, Any] = {"connectionSpecification": connection_specification(spec, with_mode=False),
+    body: dict[str, Any] = {"connectionSpecification": connection_specification(spec, options_schema(with_mode=False)),
                             "supportsIncremental": True,
                             "supported_destination_sync_modes": list(SYNC_MODES)}
     if spec.connector.get("docs_url"):

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from insightly_connector import __version__
-from insightly_connector.platforms.config import connection_specification
+from insightly_connector.platforms.config import SOURCE_OPTIONS, connection_specification
 from insightly_connector.spec.loader import Spec
 
 
@@ -29,7 +29,7 @@ def about_info(spec: Spec, name: str, capabilities: list[str], *, source_options
         "version": __version__,
         "capabilities": capabilities,
         "supported_python_versions": ["3.10", "3.11", "3.12", "3.13"],
-        "settings": connection_specification(spec, source_options=source_options),
+        "settings": connection_specification(spec, SOURCE_OPTIONS if source_options else {}),
     }
 
 

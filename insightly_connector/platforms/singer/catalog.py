@@ -12,9 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from insightly_connector.errors import ConfigError
+from insightly_connector.platforms.json_file import read_json
 from insightly_connector.platforms.selection import StreamSelection
 from insightly_connector.protocols.emitters import Stream
 from insightly_connector.protocols.typed_dates import typed_schema
@@ -51,12 +50,7 @@ def singer_stream(stream: Stream) -> dict[str, Any]:
 def load_selection(path: str | Path) -> StreamSelection:
     """The streams a catalog (or properties) file selects, in its order, and those to read in full."""
     label = f"--catalog {path}"
-    try:
-        document = orjson.loads(Path(path).read_bytes())
-    except OSError as exc:
-        raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
-    except orjson.JSONDecodeError:
-        raise ConfigError(f"{label}: not valid JSON") from None
+    document = read_json(path, label)
     streams = document.get("streams") if isinstance(document, dict) else None
     if not isinstance(streams, list):
         raise ConfigError(f"{label}: expected a Singer catalog ({{\"streams\": [...]}})")

@@ -23,11 +23,11 @@ from insightly_connector import __version__
 from insightly_connector.destination.stream_write import StreamingWrite
 from insightly_connector.errors import ConnectorError, ExitCode
 from insightly_connector.http.client import Client
+from insightly_connector.platforms.config import connection_specification, read_config
 from insightly_connector.platforms.destination_config import (
     DestinationConfig,
-    connection_specification,
     load_destination_config,
-    read_config,
+    options_schema,
 )
 from insightly_connector.platforms.write_summary import summary_lines
 from insightly_connector.redaction import process_redactor
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 def _about(spec: Spec, output: str) -> int:
     about = {"name": NAME, "description": f"Singer target for {spec.connector.get('display_name', 'the API')}",
              "version": __version__, "capabilities": CAPABILITIES,
-             "settings": connection_specification(spec, with_mode=True)}
+             "settings": connection_specification(spec, options_schema(with_mode=True))}
     if output == "json":
         print(json.dumps(about, indent=2))
         return 0

@@ -1,0 +1,21 @@
+"""Reading the JSON files a platform hands over (config, catalog, state): one line naming the option on
+any failure, and never the content, which may hold the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from insightly_connector.errors import ConfigError
+
+
+def read_json(path: str | Path, label: str) -> Any:
+    """The decoded file, or a ConfigError that starts with `label` (e.g. `--catalog FILE`)."""
+    try:
+        return orjson.loads(Path(path).read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
+    except orjson.JSONDecodeError:
+        raise ConfigError(f"{label}: not valid JSON") from None
