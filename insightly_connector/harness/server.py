@@ -50,6 +50,13 @@ class HarnessServer(ThreadingHTTPServer):
             self.connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request, client_address) -> None:
+        """A client that drops its connection (a killed process, a timeout) is routine here, not an error
+        worth a traceback on stderr; anything else is still reported."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)):
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self) -> None:
         """Wake every handler thread blocked on an idle keep-alive connection, so stop is prompt."""
         with self.connections_lock:
