@@ -15,7 +15,7 @@ from typing import IO
 import orjson
 
 from insightly_connector.commands.common import add_connection_arguments, load_connection
-from insightly_connector.destination import journal, rejects
+from insightly_connector.destination.file_paths import check_writable_path
 from insightly_connector.destination.input_records import read_records
 from insightly_connector.destination.write import MODES, write
 from insightly_connector.errors import ConfigError
@@ -50,8 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     # Paths that could never be written are usage errors before anything is loaded or sent.
     if args.journal is not None:
-        journal.check_path(args.journal)
-    rejects.check_path(args.rejects if args.rejects is not None else f"{args.resource}.rejects.jsonl")
+        check_writable_path(args.journal, "--journal")
+    check_writable_path(args.rejects if args.rejects is not None else f"{args.resource}.rejects.jsonl", "--rejects")
     spec, credential = load_connection(args)
     progress = Progress(quiet=args.quiet, redactor=process_redactor)
     with _open_input(args.input) as lines, Client(spec, credential) as client:

@@ -26,6 +26,7 @@ from typing import Any
 
 import orjson
 
+from insightly_connector.destination.file_paths import check_writable_path
 from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import Redactor
 
@@ -72,19 +73,6 @@ class JournalState:
                               "record the journal recorded; use the same input or a new journal")
 
 
-def check_path(path: str | os.PathLike[str], option: str = "--journal") -> None:
-    """Refuse, before anything is sent, a journal path that could never be written: a directory, or
-    a file in a folder that does not exist. One line naming the option and the path."""
-    text = os.fspath(path)
-    if not text:
-        raise ConfigError(f"{option}: an empty path; name a file")
-    if os.path.isdir(text):
-        raise ConfigError(f"{option}: {text} is a directory; name a file")
-    folder = os.path.dirname(os.path.realpath(text)) or "."
-    if not os.path.isdir(folder):
-        raise ConfigError(f"{option}: the folder {os.path.dirname(text) or '.'} of {text} does not exist")
-
-
 class Journal:
     """Appends entries durably; thread-safe (workers confirm records concurrently)."""
 
@@ -93,7 +81,7 @@ class Journal:
         self.run_id = run_id
         self._redactor = redactor or Redactor()
         self._lock = threading.Lock()
-        check_path(self.path)
+        check_writable_path(self.path, "--journal")
         try:
             self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
         except OSError as exc:
@@ -143,7 +131,7 @@ def load(path: str | os.PathLike[str], *, resource: str | None, mode: str | None
     """Read a journal (a missing file is an empty journal) and check it belongs to this write
     (`resource=None`: a journal of any write, read to see whether anything is in flight)."""
     state = JournalState()
-    check_path(path)
+    check_writable_path(path, "--journal")
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return state  # a device or FIFO: a sink the user chose, with nothing to resume from

@@ -20,6 +20,7 @@ from typing import Any
 
 import orjson
 
+from insightly_connector.destination.file_paths import check_writable_path
 from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import Redactor
 
@@ -55,19 +56,6 @@ def reject_line(*, resource: str, mode: str, line: int, run_id: str, raw: Any,
     }
 
 
-def check_path(path: str | os.PathLike[str], option: str = "--rejects") -> None:
-    """Refuse, before anything is sent, a rejects path that could never be written: a directory,
-    or a file in a folder that does not exist. One line naming the option and the path."""
-    text = os.fspath(path)
-    if not text:
-        raise ConfigError(f"{option}: an empty path; name a file")
-    if os.path.isdir(text):
-        raise ConfigError(f"{option}: {text} is a directory; name a file")
-    folder = os.path.dirname(os.path.realpath(text)) or "."
-    if not os.path.isdir(folder):
-        raise ConfigError(f"{option}: the folder {os.path.dirname(text) or '.'} of {text} does not exist")
-
-
 class RejectsFile:
     """Appends reject lines to a file, opened on the first reject so a clean run creates no file.
 
@@ -86,7 +74,7 @@ class RejectsFile:
         self._redactor = redactor or Redactor()
         self._lock = threading.Lock()
         self._handle = None
-        check_path(self.path)
+        check_writable_path(self.path, "--rejects")
         if fresh and os.path.isfile(self.path):
             with open(self.path, "r+b") as stale:  # empty it in place: never delete what the user named
                 stale.truncate(0)
