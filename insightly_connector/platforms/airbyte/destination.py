@@ -29,6 +29,7 @@ from insightly_connector.platforms.destination_config import (
     load_destination_config,
     options_schema,
 )
+from insightly_connector.platforms.message_lines import messages
 from insightly_connector.platforms.write_summary import summary_lines
 from insightly_connector.redaction import process_redactor
 from insightly_connector.spec.loader import Spec, load_spec
@@ -131,16 +132,10 @@ def configured_streams(catalog: dict[str, Any]) -> dict[str, tuple[str, str | No
 
 
 def _consume(run: StreamingWrite, stdin: Iterable[bytes]) -> None:
-    for position, line in enumerate(stdin, start=1):
-        if not line.strip():
-            continue
-        try:
-            message = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            message = None
-        if not isinstance(message, dict):
-            _emit(_log("WARN", f"input line {position} is not an Airbyte message; skipped"))
-            continue
+    def skipped(position: int) -> None:
+        _emit(_log("WARN", f"input line {position} is not an Airbyte message; skipped"))
+
+    for position, message in messages(stdin, skipped):
         kind = message.get("type")
         if kind == "RECORD":
             record = message.get("record") or {}

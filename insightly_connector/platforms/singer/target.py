@@ -29,6 +29,7 @@ from insightly_connector.platforms.destination_config import (
     load_destination_config,
     options_schema,
 )
+from insightly_connector.platforms.message_lines import messages
 from insightly_connector.platforms.write_summary import summary_lines
 from insightly_connector.redaction import process_redactor
 from insightly_connector.spec.loader import Spec, load_spec
@@ -100,16 +101,10 @@ def _write(spec: Spec, config: DestinationConfig, lines: Iterable[bytes]) -> int
 
 
 def _consume(run: StreamingWrite, config: DestinationConfig, lines: Iterable[bytes]) -> None:
-    for position, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            message = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            message = None
-        if not isinstance(message, dict):
-            _say(f"warning: input line {position} is not a Singer message; skipped")
-            continue
+    def skipped(position: int) -> None:
+        _say(f"warning: input line {position} is not a Singer message; skipped")
+
+    for position, message in messages(lines, skipped):
         kind = message.get("type")
         stream = str(message.get("stream"))
         if kind == "RECORD":
