@@ -44,7 +44,7 @@ $(PLATFORMS)/meltano/.stamp:
 	touch $@
 
 platforms: install $(PLATFORMS)/pyairbyte/.stamp $(PLATFORMS)/meltano/.stamp
-	for case in tools/acceptance/*.py; do $(BIN)/python $$case || exit 1; done
+	for case in tools/acceptance/[!_]*.py; do $(BIN)/python $$case || exit 1; done
 
 harness: install
 	$(BIN)/insightly-connector harness

@@ -19,3 +19,12 @@ def read_json(path: str | Path, label: str) -> Any:
         raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
     except orjson.JSONDecodeError:
         raise ConfigError(f"{label}: not valid JSON") from None
+
+
+def read_streams(path: str | Path, label: str, kind: str) -> list[Any]:
+    """The `streams` list of a catalog file (`kind` names the catalog in the error: Airbyte's, Singer's)."""
+    document = read_json(path, label)
+    streams = document.get("streams") if isinstance(document, dict) else None
+    if not isinstance(streams, list):
+        raise ConfigError(f"{label}: expected {kind} ({{\"streams\": [...]}})")
+    return streams

@@ -9,7 +9,7 @@ to the API's form. The plain jsonl output keeps the API's own spelling."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any
 
@@ -52,20 +52,18 @@ class DateConverter:
 
     def to_rfc3339(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record with its date fields in RFC 3339; values that don't parse pass unchanged."""
-        out = dict(record)
-        for name, api_format in self.fields.items():
-            value = out.get(name)
-            if isinstance(value, str):
-                out[name] = rfc3339_from(value, api_format)
-        return out
+        return self._convert(record, rfc3339_from)
 
     def to_api(self, record: Mapping[str, Any]) -> dict[str, Any]:
         """The record with RFC 3339 date fields back in the API's format (other spellings unchanged)."""
+        return self._convert(record, api_from)
+
+    def _convert(self, record: Mapping[str, Any], convert: Callable[[str, str], str]) -> dict[str, Any]:
         out = dict(record)
         for name, api_format in self.fields.items():
             value = out.get(name)
             if isinstance(value, str):
-                out[name] = api_from(value, api_format)
+                out[name] = convert(value, api_format)
         return out
 
 

@@ -27,6 +27,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+from _results import write_results  # noqa: E402
+
 from insightly_connector.api import Connector  # noqa: E402
 from insightly_connector.harness import Harness  # noqa: E402
 
@@ -196,14 +198,10 @@ def main() -> int:
             except (RuntimeError, subprocess.TimeoutExpired) as exc:
                 results.append({"case": case.__name__.removeprefix("case_"), "ok": False, "error": str(exc)[-3000:]})
         print(json.dumps(results[-1]), flush=True)
-    lines = ["# The sources under the real platforms (tools/acceptance/source_platforms.py)", "",
-             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} against a harness of 200 contacts "
-             "(seed 11), one per case.", "", "| case | ok | figures |", "| --- | --- | --- |"]
-    for result in results:
-        figures = ", ".join(f"{k}={v}" for k, v in result.items() if k not in ("case", "ok", "stderr_tail"))
-        lines.append(f"| {result['case']} | {'yes' if result['ok'] else 'NO'} | {figures} |")
-    RESULTS.write_text("\n".join(lines) + "\n")
-    return 0 if all(r["ok"] for r in results) else 1
+    return write_results(RESULTS, [
+        "# The sources under the real platforms (tools/acceptance/source_platforms.py)", "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} against a harness of 200 contacts "
+        "(seed 11), one per case."], results)
 
 
 if __name__ == "__main__":

@@ -24,6 +24,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+from _results import write_results  # noqa: E402
+
 from insightly_connector.harness import Harness  # noqa: E402
 
 VENV = REPO / ".venv-platforms" / "meltano"
@@ -127,14 +129,10 @@ def main() -> int:
         for case in (case_create, case_upsert):
             results.append(case(folder, harness))
             print(json.dumps(results[-1]), flush=True)
-    lines = ["# target-insightly under Meltano (tools/acceptance/target_meltano.py)", "",
-             f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `meltano install` took {install_seconds} s.",
-             "", "| case | ok | figures |", "| --- | --- | --- |"]
-    for result in results:
-        figures = ", ".join(f"{k}={v}" for k, v in result.items() if k not in ("case", "ok", "stderr_tail"))
-        lines.append(f"| {result['case']} | {'yes' if result['ok'] else 'NO'} | {figures} |")
-    RESULTS.write_text("\n".join(lines) + "\n")
-    return 0 if all(r["ok"] for r in results) else 1
+    return write_results(RESULTS, [
+        "# target-insightly under Meltano (tools/acceptance/target_meltano.py)", "",
+        f"Run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; `meltano install` took {install_seconds} s."],
+        results)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.platforms.json_file import read_json
+from insightly_connector.platforms.json_file import read_streams
 from insightly_connector.platforms.selection import StreamSelection
 
 SYNC_MODES = ("full_refresh", "incremental")
@@ -16,10 +16,7 @@ SYNC_MODES = ("full_refresh", "incremental")
 
 def load_configured_catalog(path: str | Path) -> StreamSelection:
     label = f"--catalog {path}"
-    document = read_json(path, label)
-    streams = document.get("streams") if isinstance(document, dict) else None
-    if not isinstance(streams, list):
-        raise ConfigError(f"{label}: expected a configured catalog ({{\"streams\": [...]}})")
+    streams = read_streams(path, label, "a configured catalog")
     names: list[str] = []
     full_refresh: set[str] = set()
     for index, entry in enumerate(streams):

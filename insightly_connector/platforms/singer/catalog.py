@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from insightly_connector.errors import ConfigError
-from insightly_connector.platforms.json_file import read_json
+from insightly_connector.platforms.json_file import read_streams
 from insightly_connector.platforms.selection import StreamSelection
 from insightly_connector.protocols.emitters import Stream
 from insightly_connector.protocols.typed_dates import typed_schema
@@ -50,10 +50,7 @@ def singer_stream(stream: Stream) -> dict[str, Any]:
 def load_selection(path: str | Path) -> StreamSelection:
     """The streams a catalog (or properties) file selects, in its order, and those to read in full."""
     label = f"--catalog {path}"
-    document = read_json(path, label)
-    streams = document.get("streams") if isinstance(document, dict) else None
-    if not isinstance(streams, list):
-        raise ConfigError(f"{label}: expected a Singer catalog ({{\"streams\": [...]}})")
+    streams = read_streams(path, label, "a Singer catalog")
     names: list[str] = []
     full_refresh: set[str] = set()
     for index, stream in enumerate(streams):
