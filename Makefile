@@ -4,9 +4,25 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test lint demo bench harness clean soak platforms
+.PHONY: install system test lint demo bench harness clean soak platforms
 
 install: $(STAMP)
+
+# Debian packages the tests use for real: redis-server (the shared limiter's cross-machine store) and
+# chromium with its driver (the pages, driven headless by Playwright). Installed only when missing.
+SYSTEM_PACKAGES := redis-server chromium chromium-driver
+SYSTEM_STAMP    := $(VENV)/.system-stamp
+
+system: $(SYSTEM_STAMP)
+
+$(SYSTEM_STAMP):
+	@missing=""; for pkg in $(SYSTEM_PACKAGES); do dpkg -s $$pkg >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	mkdir -p $(VENV) && touch $@
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +33,7 @@ $(STAMP): pyproject.toml
 lint: install
 	$(BIN)/ruff check .
 
-test: install lint
+test: install system lint
 	$(BIN)/python -m pytest -q
 
 demo: install
