@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from insightly_connector.harness import children
 from insightly_connector.harness import custom_fields as cf
 from insightly_connector.harness.clock import Clock
 from insightly_connector.harness.dataset import TAG_RECORD_TYPES, Dataset, time_field_of
-from insightly_connector.harness.datetimes import parse_query_date
+from insightly_connector.harness.datetimes import parse_query_date, parse_record_date
 from insightly_connector.harness.derive_table import NESTED_SUBRESOURCES
 from insightly_connector.harness.faults import Churn, Injection, RandomFaults
 from insightly_connector.harness.limits import DailyQuota, RateWindow
@@ -120,6 +121,7 @@ class Options:
     search_inclusive: bool = False  # updated_after_utc: >= instead of >
     search_combined_filters: str = "and"  # field_name + updated_after_utc: "and" | "reject" (400)
     search_case_sensitive: bool = False  # field_value / tagName matching
+    child_changes_touch_parent: bool = False  # a child change (comment, file) moves the parent's DATE_UPDATED_UTC
 
     def set(self, name: str, value) -> None:
         if name not in self.__dataclass_fields__:
@@ -139,6 +141,9 @@ class InsightlyApi:
         self.rate = RateWindow(rate_limit_per_second)
         self.record_limit = record_limit
         self.writer = Writer(dataset, clock.epoch, lambda: self.record_limit)
+        self.children = children.ChildStore(
+            dataset, seed, clock.epoch, touch_parent=lambda: self.options.child_changes_touch_parent,
+            update_parent=lambda name, key: self.writer.update(name, {}, trusted=True, key=key))
         self.faults = faults
         self.injections: list[Injection] = []
         self.faults_played: dict[str, int] = {}  # faults actually played, by kind
@@ -493,7 +498,36 @@ class InsightlyApi:
             return self._child(spec, key, child, rest[1:], request, user_id)
         if sub in NESTED_SUBRESOURCES and method == "GET" and len(rest) == 1:
             return _json(200, orjson.dumps(parent.get(NESTED_SUBRESOURCES[sub]) or []))
+        if method == "GET" and (sub in children.KINDS or sub in children.ALIASES or sub in children.LINKED_LISTS):
+            return self._children(spec, key, sub, rest[1:], request.query)
         raise EmulatedError(501, f"Not emulated by the harness: {method} {spec.path}/{{id}}/{route}.")
+
+    def _children(self, parent: CollectionSpec, key, sub: str, argument: list[str], query: dict) -> OutgoingResponse:
+        """GET of a per-record child list or object (harness/children.py); paged and filtered on
+        `updated_after_utc` where the Swagger lists those parameters for the route."""
+        params = parent.subresource_params(sub + ("/{}" if argument else ""))
+        after = None
+        if "updated_after_utc" in params and "updated_after_utc" in query:
+            after = parse_query_date(query["updated_after_utc"])
+            if after is None:
+                raise EmulatedError(400, f"{BAD_PARAMETER} updated_after_utc is not a valid date.")
+        if sub in children.LINKED_LISTS:
+            records = children.linked_records(self.dataset, sub, parent.title, key)
+            time_field = time_field_of(self.dataset.specs[sub])
+            if after is not None:
+                records = [r for r in records if _after_record(r.get(time_field), after, self.options.search_inclusive)]
+        else:
+            records = self.children.records(sub, parent.name, key, updated_after=after,
+                                            inclusive=self.options.search_inclusive,
+                                            language=argument[0] if argument else None)
+        if isinstance(records, dict):
+            return _json(200, orjson.dumps(records))
+        headers = {"X-Total-Count": str(len(records))} if "count_total" in params and _boolean(query, "count_total") \
+            else {}
+        if "top" in params:
+            skip, top = _integer(query, "skip", 0), min(_integer(query, "top", DEFAULT_TOP), MAX_TOP)
+            records = records[skip:skip + top]
+        return _json(200, orjson.dumps(records), headers)
 
     def _notes(self, parent: CollectionSpec, key, request: IncomingRequest, user_id: int) -> OutgoingResponse:
         notes = self.dataset.specs["Notes"]
@@ -585,6 +619,11 @@ def _json(status: int, body: bytes, headers: dict | None = None) -> OutgoingResp
 
 def _error(status: int, message: str, headers: dict | None = None) -> OutgoingResponse:
     return _json(status, orjson.dumps({"Message": message}), headers)
+
+
+def _after_record(text, instant: int, inclusive: bool) -> bool:
+    moment = parse_record_date(text) if text else None
+    return moment is not None and (moment >= instant if inclusive else moment > instant)
 
 
 def _no_route(path: str) -> EmulatedError:

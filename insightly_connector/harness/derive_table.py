@@ -101,6 +101,7 @@ def _collection(name: str, paths: dict, swagger: dict) -> dict:
         "schema_required": item.get("required", []),  # always set in answers (read-only ones included)
         "operations": operations,
         "subresources": _subresources(base, paths),
+        "subresource_queries": _subresource_queries(base, paths),
     }
 
 
@@ -114,6 +115,19 @@ def _subresources(base: str, paths: dict) -> dict:
         if len(rest) == 1 or (len(rest) == 2 and rest[1].startswith("{")):
             key = rest[0] if len(rest) == 1 else rest[0] + "/{}"
             found[key] = sorted(m.upper() for m in ops if m != "parameters")
+    return dict(sorted(found.items()))
+
+
+def _subresource_queries(base: str, paths: dict) -> dict:
+    """The query parameters of each sub-route's GET (paging, `updated_after_utc`), where it takes any."""
+    prefix = base + "/{id}/"
+    found = {}
+    for path, ops in paths.items():
+        rest = path[len(prefix):].split("/") if path.startswith(prefix) else []
+        if "get" in ops and (len(rest) == 1 or (len(rest) == 2 and rest[1].startswith("{"))):
+            params = _params(ops["get"])
+            if params:
+                found[rest[0] if len(rest) == 1 else rest[0] + "/{}"] = params
     return dict(sorted(found.items()))
 
 

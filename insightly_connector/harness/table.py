@@ -40,6 +40,7 @@ class CollectionSpec:
     operations: dict
     subresources: dict = field(default_factory=dict)
     schema_required: tuple[str, ...] = ()  # always set in answers, read-only fields included
+    subresource_queries: dict = field(default_factory=dict)  # sub-route -> query parameters of its GET
 
     @cached_property
     def field_map(self) -> dict[str, FieldSpec]:
@@ -58,10 +59,14 @@ class CollectionSpec:
     def has_field(self, name: str) -> bool:
         return name in self.field_map
 
+    def subresource_params(self, route: str) -> list[str]:
+        """The query parameters the GET of `/{id}/{route}` takes (`Sub` or `Sub/{}`), as the Swagger lists them."""
+        return self.subresource_queries.get(route, [])
+
     def renamed(self, name: str, title: str) -> CollectionSpec:
         """This shape under another name: each custom object is the `/{objectName}` template."""
         return CollectionSpec(name, "/" + name, title, self.primary_key, self.fields, self.required,
-                              self.operations, self.subresources, self.schema_required)
+                              self.operations, self.subresources, self.schema_required, self.subresource_queries)
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,8 @@ def build_table(raw: dict) -> Table:
         name: CollectionSpec(name=name, path=c["path"], title=c["title"], primary_key=c["primary_key"],
                              fields=tuple(_field(f) for f in c["fields"]), required=tuple(c["required"]),
                              operations=c["operations"], subresources=c["subresources"],
-                             schema_required=tuple(c["schema_required"]))
+                             schema_required=tuple(c["schema_required"]),
+                             subresource_queries=c.get("subresource_queries", {}))
         for name, c in raw["collections"].items()
     }
     definitions = {name: tuple(_field(f) for f in fields) for name, fields in raw["definitions"].items()}
