@@ -13,6 +13,7 @@ from typing import NoReturn
 
 from insightly_connector import __version__
 from insightly_connector.commands import check, discover, harness, probe, read, spec, write
+from insightly_connector.commands.common import open_request_log
 from insightly_connector.errors import ConnectorError, ExitCode
 from insightly_connector.redaction import process_redactor
 
@@ -45,7 +46,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.observer = None
+    code = _run(args)
+    if args.observer is not None:
+        args.observer.close(code)
+    return code
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
+        args.observer = open_request_log(args)
         return int(args.func(args))
     except ConnectorError as exc:
         _report(f"error: {exc}")

@@ -18,9 +18,10 @@ from datetime import datetime, timezone
 
 import orjson
 
-from insightly_connector.commands.common import add_connection_arguments, load_connection
+from insightly_connector.commands.common import add_connection_arguments, add_observer_arguments, load_connection
 from insightly_connector.errors import ApiError, AuthError, ConnectorError, ExitCode, QuotaExhausted, TransientError
 from insightly_connector.http.client import Client
+from insightly_connector.http.request_event import RequestObserver
 from insightly_connector.protocols.emitters import airbyte_connection_status
 from insightly_connector.spec.credential import Credential
 from insightly_connector.spec.json_path import follow
@@ -66,14 +67,15 @@ class CheckResult:
         return result
 
 
-def check(spec: Spec, credential: Credential, *, probe_resources: bool = True) -> CheckResult:
+def check(spec: Spec, credential: Credential, *, probe_resources: bool = True,
+          observer: RequestObserver | None = None) -> CheckResult:
     """Verify the credential against its pod, and say what else was tried when it fails."""
     request = spec.credential_policy.check
-    with Client(spec, credential, max_attempts=request.max_attempts) as client:
+    with Client(spec, credential, max_attempts=request.max_attempts, observer=observer) as client:
         try:
             response = client.request(request.method, request.path)
         except AuthError as exc:
-            return _wrong_key_or_pod(spec, credential, exc)
+            return _wrong_key_or_pod(spec, credential, exc, observer)
         except QuotaExhausted as exc:
             return _failed(credential, QUOTA, exc, str(exc))
         except ApiError as exc:
@@ -104,12 +106,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_connection_arguments(parser)
     parser.add_argument("--format", choices=["json", "airbyte"], default="json")
     parser.add_argument("--no-probe", action="store_true", help="skip the per-resource access probe")
+    add_observer_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     spec, credential = load_connection(args)
-    result = check(spec, credential, probe_resources=not args.no_probe)
+    result = check(spec, credential, probe_resources=not args.no_probe, observer=args.observer)
     if args.format == "airbyte":
         sys.stdout.buffer.write(airbyte_connection_status(result.ok, result.message) + b"\n")
     else:
@@ -120,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK if result.ok else ExitCode.FATAL
 
 
-def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError) -> CheckResult:
+def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError,
+                      observer: RequestObserver | None) -> CheckResult:
     """A 401 on our pod: try the other known pods, so the user learns where the key does work."""
     tried = [credential.pod]
     request = spec.credential_policy.check
@@ -135,7 +139,7 @@ def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError) -> C
         except ConnectorError:
             continue
         tried.append(pod)
-        with Client(spec, other, max_attempts=request.max_attempts) as client:
+        with Client(spec, other, max_attempts=request.max_attempts, observer=observer) as client:
             try:
                 client.request(request.method, request.path)
             except ConnectorError:

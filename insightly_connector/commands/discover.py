@@ -7,7 +7,7 @@ import sys
 
 import orjson
 
-from insightly_connector.commands.common import add_connection_arguments, load_connection
+from insightly_connector.commands.common import add_connection_arguments, add_observer_arguments, load_connection
 from insightly_connector.errors import ExitCode
 from insightly_connector.http.client import Client
 from insightly_connector.protocols.emitters import airbyte_catalog
@@ -19,13 +19,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_connection_arguments(parser)
     parser.add_argument("--resources", default=None, help="comma-separated subset (default: all)")
     parser.add_argument("--format", choices=["json", "airbyte"], default="json")
+    add_observer_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     spec, credential = load_connection(args)
     names = [n.strip() for n in args.resources.split(",") if n.strip()] if args.resources else None
-    with Client(spec, credential) as client:
+    with Client(spec, credential, observer=args.observer) as client:
         catalog = discover(client, spec, names)
     if args.format == "airbyte":
         sys.stdout.buffer.write(airbyte_catalog(catalog) + b"\n")

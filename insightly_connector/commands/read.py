@@ -6,7 +6,7 @@ import argparse
 import gc
 import sys
 
-from insightly_connector.commands.common import add_connection_arguments, load_connection
+from insightly_connector.commands.common import add_connection_arguments, add_observer_arguments, load_connection
 from insightly_connector.errors import ConfigError, ExitCode
 from insightly_connector.http.client import Client
 from insightly_connector.protocols.emitters import FORMATS, make_emitter
@@ -31,6 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--full-refresh", action="store_true",
                         help="ignore saved cursors and read everything (the new cursor is still saved)")
     parser.add_argument("--quiet", action="store_true", help="no progress or summary on stderr (warnings stay)")
+    add_observer_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     collect_garbage_rarely()
     progress = Progress(quiet=args.quiet, redactor=process_redactor)
     emitter = make_emitter(args.format, process_redactor, output_dir=args.output)
-    with Client(spec, credential) as client:
+    with Client(spec, credential, observer=args.observer) as client:
         report = read(client, spec, names, emitter=emitter, state_path=args.state, limit=args.limit,
                       full_refresh=args.full_refresh, progress=progress)
         quota = (client.quota_remaining, client.quota_limit)

@@ -14,7 +14,7 @@ from typing import IO
 
 import orjson
 
-from insightly_connector.commands.common import add_connection_arguments, load_connection
+from insightly_connector.commands.common import add_connection_arguments, add_observer_arguments, load_connection
 from insightly_connector.destination.file_paths import check_writable_path
 from insightly_connector.destination.input_records import read_records
 from insightly_connector.destination.write import MODES, write
@@ -44,6 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--duplicates", choices=["collapse", "reject"], default="collapse",
                         help="records sharing a key: merge them into one write, or reject the later ones")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    add_observer_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable_path(args.rejects if args.rejects is not None else f"{args.resource}.rejects.jsonl", "--rejects")
     spec, credential = load_connection(args)
     progress = Progress(quiet=args.quiet, redactor=process_redactor)
-    with _open_input(args.input) as lines, Client(spec, credential) as client:
+    with _open_input(args.input) as lines, Client(spec, credential, observer=args.observer) as client:
         report = write(client, spec, args.resource, args.mode, read_records(lines), upsert_key=args.upsert_key,
                        journal_path=args.journal, rejects_path=args.rejects, dry_run=args.dry_run,
                        read_only=args.read_only, duplicates=args.duplicates, progress=progress.write_counts)

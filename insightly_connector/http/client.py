@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 import requests
@@ -24,6 +25,7 @@ import requests
 from insightly_connector.errors import ApiError, ConnectorError, OutcomeUnknown, QuotaExhausted, TransientError
 from insightly_connector.http.error_policy import Action, ErrorRule, exception_class
 from insightly_connector.http.limiter import RateLimiter, shared_limiter
+from insightly_connector.http.request_event import RequestEvent, RequestObserver
 from insightly_connector.redaction import process_redactor
 from insightly_connector.spec.credential import Credential
 from insightly_connector.spec.host_pinning import ForeignHostRefused, PinnedHostAdapter
@@ -39,7 +41,7 @@ class Client:
     """One account's API, paced by the credential's shared limiter. Thread-safe."""
 
     def __init__(self, spec: Spec, credential: Credential, limiter: RateLimiter | None = None, *,
-                 max_attempts: int | None = None):
+                 max_attempts: int | None = None, observer: RequestObserver | None = None):
         http = self.policy = spec.http
         self.spec = spec
         self.credential = credential
@@ -72,6 +74,8 @@ class Client:
         self.quota_limit: int | None = None
         self.stats = {"requests": 0, "retries": 0, "throttled": 0, "bytes": 0}
         self.on_wait: Callable[[str], None] | None = None  # told of long waits (pace, 429s), for progress
+        self.observer = observer  # told of every attempt (--verbose, --request-log)
+        self._base_path = urlsplit(self.base_url).path.rstrip("/")
 
     def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
                 idempotent: bool | None = None) -> requests.Response:
@@ -85,13 +89,15 @@ class Client:
         failures = 0  # 5xx answers and network failures: each counts against max_attempts
         throttles = 0  # 429s: waited out within the rate-limit budget, never counted as attempts
         waited = 0.0
+        attempt = 0
         while True:
             if self.quota_remaining == 0:
                 raise QuotaExhausted(self._quota_message())
             self.limiter.acquire(self._tell_pace_wait if self.on_wait else None)
+            attempt += 1
             try:
                 response = self._send(method, path, params, body, headers, idempotent,
-                                      last=failures + 1 >= max_attempts)
+                                      last=failures + 1 >= max_attempts, attempt=attempt)
             finally:
                 self.limiter.release()
             if response is None:
@@ -159,15 +165,18 @@ class Client:
     # -- internals ---------------------------------------------------------------------------
 
     def _send(self, method: str, path: str, params: dict | None, body: bytes | None,
-              headers: dict | None, idempotent: bool, last: bool) -> requests.Response | None:
+              headers: dict | None, idempotent: bool, last: bool, attempt: int = 1) -> requests.Response | None:
         """One attempt. None means "failed before any answer, retry"; raises when it must stop."""
         self._count("requests")
+        sent_at = time.monotonic()
         try:
             response = self._session.request(method, self.base_url + path, params=params, data=body,
                                              headers=headers, timeout=self._timeout, allow_redirects=False)
             self._count("bytes", len(response.content))
+            self._tell_observer(method, path, params, sent_at, attempt, response=response)
             return response
         except ForeignHostRefused as exc:
+            self._tell_observer(method, path, params, sent_at, attempt, error="refused: another host")
             raise ConnectorError(f"{method} {path}: {exc}") from None
         except requests.ConnectTimeout as exc:
             failure, sent = exc, False
@@ -176,12 +185,35 @@ class Client:
         except (requests.Timeout, requests.exceptions.ChunkedEncodingError,
                 requests.exceptions.ContentDecodingError) as exc:
             failure, sent = exc, True
-        reason = f"{method} {path}: {type(failure).__name__}"
+        self._tell_observer(method, path, params, sent_at, attempt, error=type(failure).__name__)
+        origin = self.credential.origin
+        reason = f"{method} {path}: {type(failure).__name__} talking to {origin.host}:{origin.port}"
         if sent and not idempotent:
             raise OutcomeUnknown(f"{reason}: no answer after the request may have reached the server") from None
         if last:
             raise TransientError(f"{reason}: network failure, gave up after retries") from None
         return None
+
+    def _tell_observer(self, method: str, path: str, params: dict | None, sent_at: float, attempt: int, *,
+                       response: requests.Response | None = None, error: str | None = None) -> None:
+        """One `RequestEvent`, scrubbed: the path and query as sent, never a header."""
+        observer = self.observer
+        if observer is None:
+            return
+        status = remaining = limit = None
+        if response is not None:
+            status = response.status_code
+            if not 200 <= status < 300:
+                error = self.policy.errors.rule(status).category
+            quota = self.policy.quota
+            if quota is not None:
+                remaining = _header_int(response, quota.remaining_header)
+                limit = _header_int(response, quota.limit_header)
+        scrub = process_redactor.scrub
+        observer(RequestEvent(
+            method=method, path=scrub(self._base_path + path), query=scrub(urlencode(params or {}, doseq=True)),
+            status=status, ms=(time.monotonic() - sent_at) * 1000, attempt=attempt, error=error,
+            quota_remaining=remaining, quota_limit=limit, sent_at=sent_at))
 
     def _observe(self, response: requests.Response) -> None:
         headers = response.headers
@@ -257,6 +289,11 @@ class Client:
 def requests_per_second(spec: Spec, credential: Credential) -> float:
     """The credential's own pace if it sets one, else its plan's from the spec, else the spec's default."""
     return spec.http.rate_limit.pace(credential.plan, credential.requests_per_second)
+
+
+def _header_int(response: requests.Response, name: str) -> int | None:
+    value = response.headers.get(name, "")
+    return int(value) if value.lstrip("-").isdigit() else None
 
 
 def _failed_before_sending(exc: requests.ConnectionError) -> bool:
