@@ -1,18 +1,22 @@
-"""One rate limiter per credential, shared by every request of a run (reads and writes alike).
+"""One rate limiter per API instance, shared by every request of a run (reads and writes alike), and by
+every process on the machine (a locked file) or on every machine (Redis) that uses the same instance.
 
 It paces proactively, so that 429s are rare rather than routine: no more than `requests_per_second`
 sends in any window of one second plus a safety margin (which absorbs scheduling jitter between our
-send and the server's arrival), and no more than `max_in_flight` requests outstanding. The margin
-starts small, because every millisecond of it is throughput lost, and widens each time a 429 shows
-that the server saw our requests closer together than we sent them. A 429 pauses every sender, not
-just the one that received it."""
+send and the server's arrival), and no more than `max_in_flight` requests outstanding from this
+process. The window is counted in a send log (`send_log.py`) that lives where the budget is shared.
+The margin starts small, because every millisecond of it is throughput lost, and widens each time a
+429 shows that the server saw requests closer together than they were sent. A 429 pauses every
+sender that shares the log, not just the one that received it."""
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
+
+from insightly_connector.http.send_log import MemorySendLog, SendLogStore
 
 _WINDOW_SECONDS = 1.0
 _MARGIN_STEP_SECONDS = 0.02  # widening per 429 received
@@ -21,47 +25,54 @@ _LONG_WAIT_SECONDS = 1.0
 
 
 class RateLimiter:
-    """A sliding one-second window of send times plus an in-flight cap, safe across threads."""
+    """A sliding one-second window over a (possibly shared) send log, plus this process's in-flight cap.
 
-    def __init__(self, requests_per_second: float, max_in_flight: int = 4, safety_margin_seconds: float = 0.02):
+    Thread-safe. One thread of the process at a time asks the log for a turn; the others wait for it."""
+
+    def __init__(self, requests_per_second: float, max_in_flight: int = 4, safety_margin_seconds: float = 0.02,
+                 *, store: SendLogStore | None = None):
         if requests_per_second <= 0 or max_in_flight <= 0:
             raise ValueError("requests_per_second and max_in_flight must be positive")
         self.capacity = max(1, int(requests_per_second))
         self._base_window = _WINDOW_SECONDS * self.capacity / requests_per_second
         self.margin = safety_margin_seconds
         self.max_in_flight = max_in_flight
-        self._sent: deque[float] = deque()
+        self.store: SendLogStore = store if store is not None else MemorySendLog()
         self._in_flight = 0
-        self._paused_until = 0.0
-        self._cond = threading.Condition()
+        self._slots = threading.Condition()
+        self._turn = threading.Lock()
 
     def acquire(self, on_long_wait: Callable[[float], None] | None = None) -> None:
         """Block until one more request may be sent, then count it as sent and in flight.
 
         `on_long_wait(seconds)` hears once of a wait of a second or more, so a slow pace is visible."""
+        with self._slots:
+            while self._in_flight >= self.max_in_flight:
+                self._slots.wait()
+            self._in_flight += 1
+        try:
+            self._take_turn(on_long_wait)
+        except BaseException:
+            self.release()
+            raise
+
+    def _take_turn(self, on_long_wait: Callable[[float], None] | None) -> None:
         told = on_long_wait is None
-        with self._cond:
+        with self._turn:
             while True:
-                now = time.monotonic()
-                while self._sent and now - self._sent[0] >= self.window:
-                    self._sent.popleft()
-                wait = self._paused_until - now
-                if len(self._sent) >= self.capacity:
-                    wait = max(wait, self._sent[0] + self.window - now)
-                if wait <= 0 and self._in_flight < self.max_in_flight:
-                    self._sent.append(now)
-                    self._in_flight += 1
+                wait = self.store.try_send(self.capacity, self.window)
+                if wait <= 0:
                     return
                 if not told and wait >= _LONG_WAIT_SECONDS:
                     told = True
                     on_long_wait(wait)
-                self._cond.wait(timeout=wait if wait > 0 else None)
+                time.sleep(wait)
 
     def release(self) -> None:
         """The request has its answer (or failed): free its in-flight slot."""
-        with self._cond:
+        with self._slots:
             self._in_flight -= 1
-            self._cond.notify_all()
+            self._slots.notify()
 
     @property
     def window(self) -> float:
@@ -69,10 +80,8 @@ class RateLimiter:
 
     def throttled(self, pause_seconds: float) -> None:
         """A 429: hold every sender back for `pause_seconds` and keep requests further apart from now on."""
-        with self._cond:
-            self.margin = max(self.margin, min(_MAX_MARGIN_SECONDS, self.margin + _MARGIN_STEP_SECONDS))
-            self._paused_until = max(self._paused_until, time.monotonic() + pause_seconds)
-            self._cond.notify_all()
+        self.margin = max(self.margin, min(_MAX_MARGIN_SECONDS, self.margin + _MARGIN_STEP_SECONDS))
+        self.store.pause(pause_seconds)
 
 
 class UnlimitedLimiter(RateLimiter):
@@ -82,19 +91,43 @@ class UnlimitedLimiter(RateLimiter):
         super().__init__(requests_per_second=1e9, max_in_flight=max_in_flight, safety_margin_seconds=0.0)
 
 
+def instance_key(identity: tuple) -> str:
+    """A file and key name for one instance's budget: a digest of its identity, never the key itself."""
+    return hashlib.sha256("\0".join(("rate-limit", *map(str, identity))).encode()).hexdigest()[:32]
+
+
+def open_send_log(store_url: str | None, namespace: str, key: str) -> SendLogStore:
+    """The send log an instance's budget is shared through: Redis when `store_url` names a server,
+    else a file every process on this machine shares (or, if no private directory can be made, this
+    process's memory)."""
+    if store_url:
+        from insightly_connector.http.redis_send_log import RedisSendLog
+
+        return RedisSendLog(store_url, key)
+    from insightly_connector.http.file_send_log import FileSendLog, default_directory
+
+    try:
+        return FileSendLog(default_directory(namespace), key)
+    except OSError:
+        return MemorySendLog()
+
+
 _shared: dict[tuple, RateLimiter] = {}
 _shared_lock = threading.Lock()
 
 
 def shared_limiter(identity: tuple, requests_per_second: float | None, max_in_flight: int,
-                   safety_margin_seconds: float) -> RateLimiter:
-    """The limiter of one credential in this process: every client built for it paces together."""
+                   safety_margin_seconds: float, *, store_url: str | None = None,
+                   namespace: str = "connector") -> RateLimiter:
+    """The limiter of one instance in this process: every client built for it paces together, and
+    through its send log (`open_send_log`) with every other process that uses the instance."""
     with _shared_lock:
-        limiter = _shared.get(identity)
+        limiter = _shared.get((identity, store_url))
         if limiter is None:
             if requests_per_second:
-                limiter = RateLimiter(requests_per_second, max_in_flight, safety_margin_seconds)
+                store = open_send_log(store_url, namespace, instance_key(identity))
+                limiter = RateLimiter(requests_per_second, max_in_flight, safety_margin_seconds, store=store)
             else:
                 limiter = UnlimitedLimiter(max_in_flight)
-            _shared[identity] = limiter
+            _shared[(identity, store_url)] = limiter
         return limiter

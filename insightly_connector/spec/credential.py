@@ -40,6 +40,7 @@ class Credential:
     pod_base_urls: dict[str, str] = field(default_factory=dict, repr=False)
     plan: str | None = None
     requests_per_second: float | None = None
+    rate_limit_store: str | None = field(default=None, repr=False)  # redis://host:port/db; None: a local file
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -85,6 +86,7 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
         pod_base_urls=overrides,
         plan=data.get("plan"),
         requests_per_second=data.get("requests_per_second"),
+        rate_limit_store=data.get("rate_limit_store") or None,
     )
 
 

@@ -33,7 +33,8 @@ def test_fields_come_in_order_with_ui_hints(form):
     Draft7Validator.check_schema(form)
     visible = [name for name, prop in sorted(form["properties"].items(), key=lambda item: item[1]["x-order"])
                if not prop.get("const")]
-    assert visible == ["name", "description", "api_key", "password", "pod", "base_url", "plan", "requests_per_second"]
+    assert visible == ["name", "description", "api_key", "password", "pod", "base_url", "plan", "requests_per_second",
+                       "rate_limit_store"]
     for name in visible:
         prop = form["properties"][name]
         assert prop["title"] and prop["description"]

@@ -1,0 +1,67 @@
+"""The budget one API instance gives per second, as a log of send times that several senders share.
+
+A send may go when fewer than `capacity` sends of the log fall in the last `window` seconds and no
+429 pause is running; otherwise the answer is how long to wait. Every store (this process's memory,
+a file every process on the machine locks, a Redis server every machine reaches) keeps the same
+record: the most recent send times in ascending order and the time a 429 pause ends. The decision is
+the same pure function everywhere, so the stores differ only in where the record lives and whose
+clock stamps it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+from typing import Protocol
+
+#: Send times kept per instance: enough for the highest per-second pace a credential may set (100).
+KEEP = 128
+#: A pause or a send time further ahead of "now" than this cannot be real (a clock that restarted).
+MAX_AHEAD_SECONDS = 600.0
+
+
+def next_send_wait(sent: Sequence[float], paused_until: float, now: float, capacity: int, window: float) -> float:
+    """Seconds to wait before one more send fits; 0 when it may go now (the caller then logs `now`)."""
+    wait = paused_until - now
+    if len(sent) >= capacity:
+        wait = max(wait, sent[-capacity] + window - now)
+    return max(0.0, wait)
+
+
+class SendLogStore(Protocol):
+    """Where one instance's send log lives. `try_send` logs a send and returns 0, or returns the wait."""
+
+    description: str
+
+    def try_send(self, capacity: int, window: float) -> float: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class MemorySendLog:
+    """The log in this process only: every client of the credential here shares it, other processes don't."""
+
+    description = "process"
+
+    def __init__(self) -> None:
+        self._sent: list[float] = []
+        self._paused_until = 0.0
+        self._lock = threading.Lock()
+
+    def try_send(self, capacity: int, window: float) -> float:
+        with self._lock:
+            now = time.monotonic()
+            wait = next_send_wait(self._sent, self._paused_until, now, capacity, window)
+            if wait == 0.0:
+                self._sent.append(now)
+                del self._sent[:-KEEP]
+            return wait
+
+    def pause(self, seconds: float) -> None:
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def close(self) -> None:
+        """Nothing to release."""

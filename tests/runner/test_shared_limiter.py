@@ -1,0 +1,178 @@
+"""One instance's rate budget shared by several processes: through a locked file on one machine (the
+default) and through a real Redis server across machines.
+
+The processes are real `insightly-connector read` runs against one harness. Each credential paces
+at 6 requests a second while the harness allows 10: three processes pacing alone offer 18 a second
+and draw 429s; sharing one budget they offer 6 and draw none, whatever the scheduling jitter."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+from insightly_connector.harness import Harness
+from insightly_connector.http.file_send_log import FileSendLog
+from insightly_connector.http.limiter import RateLimiter, instance_key
+from insightly_connector.http.redis_send_log import RedisSendLog
+from tests.runner.conftest import CLI_TIMEOUT_SECONDS, assert_no_secret, credential_dict, write_credential
+
+PROCESSES = 3
+CONTACTS = 2_700  # six pages of 500 (with the one-record overlap) per read
+HARNESS_RATE = 10
+CREDENTIAL_RATE = 6
+REDIS_START_SECONDS = 10
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server on a free loopback port, without persistence, stopped afterwards."""
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    if not Path(binary).exists():
+        pytest.fail("redis-server is not installed: `make system` installs Debian's package")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly",
+                               "no", "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=1)
+    try:
+        deadline = time.monotonic() + REDIS_START_SECONDS
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"redis-server did not start on port {port}")
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _read_together(harness: Harness, tmp_path: Path, credential: dict, *, private_runtime_dirs: bool) -> list:
+    """Start PROCESSES reads at once; return their completed processes. With `private_runtime_dirs`, each
+    gets its own XDG_RUNTIME_DIR, so no file is shared between them (as on separate machines)."""
+    path = write_credential(tmp_path, credential)
+    runs = []
+    for index in range(PROCESSES):
+        env = dict(os.environ)
+        runtime = tmp_path / (f"runtime-{index}" if private_runtime_dirs else "runtime")
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        env["XDG_RUNTIME_DIR"] = str(runtime)
+        out = tmp_path / f"out-{index}"
+        runs.append(subprocess.Popen(
+            [sys.executable, "-m", "insightly_connector", "read", "--credential", path, "--resources", "contacts",
+             "--output", str(out), "--quiet"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    finished = []
+    for run in runs:
+        stdout, stderr = run.communicate(timeout=CLI_TIMEOUT_SECONDS)
+        finished.append((run.returncode, stdout, stderr))
+    return finished
+
+
+def _check_reads(harness: Harness, tmp_path: Path, finished: list) -> None:
+    for code, stdout, stderr in finished:
+        assert code == 0, stderr
+        assert_no_secret(harness.api_key, stdout, stderr)
+    for index in range(PROCESSES):
+        lines = (tmp_path / f"out-{index}" / "contacts.jsonl").read_bytes().splitlines()
+        assert len(lines) == CONTACTS
+    statuses = [event.status for event in harness.requests()]
+    assert statuses.count(429) == 0 and statuses.count(200) >= PROCESSES * 6
+
+
+def test_processes_on_one_machine_share_the_budget_through_a_file(tmp_path):
+    with Harness(seed=3, contacts=CONTACTS, rate_limit_per_second=HARNESS_RATE) as harness:
+        credential = credential_dict(harness, requests_per_second=CREDENTIAL_RATE)
+        finished = _read_together(harness, tmp_path, credential, private_runtime_dirs=False)
+        _check_reads(harness, tmp_path, finished)
+    logs = [entry.name for entry in (tmp_path / "runtime").rglob("*.log")]
+    assert len(logs) == 1  # one log for the one instance, named by a digest
+    assert_no_secret(harness.api_key, *logs)
+
+
+def test_processes_sharing_only_redis_share_the_budget(tmp_path, redis_url):
+    with Harness(seed=4, contacts=CONTACTS, rate_limit_per_second=HARNESS_RATE) as harness:
+        credential = credential_dict(harness, requests_per_second=CREDENTIAL_RATE, rate_limit_store=redis_url)
+        finished = _read_together(harness, tmp_path, credential, private_runtime_dirs=True)
+        _check_reads(harness, tmp_path, finished)
+    assert not list(tmp_path.glob("runtime-*/**/*.log"))  # nothing went through a file
+    server = redis.Redis.from_url(redis_url)
+    keys = [key.decode() for key in server.keys("*")]
+    values = [value.decode() for value in server.lrange(f"rate-limit:{keys[0].split(':')[1]}:sent", 0, -1)]
+    server.close()
+    assert keys and all(key.startswith("rate-limit:") for key in keys)
+    assert len(values) >= PROCESSES * 6  # every process logged its sends in the one list
+    assert_no_secret(harness.api_key, *keys)
+
+
+def test_a_429_pause_reaches_every_machine(redis_url):
+    """Two limiters over two Redis connections (two machines): a 429 seen by one holds back the other."""
+    key = instance_key(("http://127.0.0.1:1/v3.1", "digest"))
+    first = RateLimiter(10, store=RedisSendLog(redis_url, key))
+    second = RateLimiter(10, store=RedisSendLog(redis_url, key))
+    try:
+        assert second.store.try_send(second.capacity, second.window) == 0
+        first.throttled(30)
+        assert second.store.try_send(second.capacity, second.window) > 25
+        assert second.window == pytest.approx(1.02) and first.window > second.window  # the margin is per process
+    finally:
+        first.store.close()
+        second.store.close()
+
+
+def test_the_window_counts_every_machines_sends(redis_url):
+    key = instance_key(("http://127.0.0.1:2/v3.1", "digest"))
+    stores = [RedisSendLog(redis_url, key) for _ in range(2)]
+    try:
+        assert [stores[n % 2].try_send(3, 60.0) for n in range(3)] == [0, 0, 0]
+        assert stores[0].try_send(3, 60.0) > 55 and stores[1].try_send(3, 60.0) > 55
+        assert stores[1].try_send(4, 60.0) == 0  # a credential allowed more still fits one more
+    finally:
+        for store in stores:
+            store.close()
+
+
+def test_an_unreachable_redis_stops_the_run_with_one_line_and_no_password(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+    with Harness(seed=5, contacts=10, rate_limit_per_second=HARNESS_RATE) as harness:
+        credential = credential_dict(harness, rate_limit_store=f"redis://:hunter2secret@127.0.0.1:{port}/0")
+        run = subprocess.run([sys.executable, "-m", "insightly_connector", "read", "--credential",
+                              write_credential(tmp_path, credential), "--resources", "contacts", "--quiet"],
+                             capture_output=True, text=True, timeout=CLI_TIMEOUT_SECONDS, check=False)
+        sent = len(harness.requests())
+    assert run.returncode == 1 and sent == 0
+    assert f"redis://127.0.0.1:{port}/0 cannot be used" in run.stderr and "Traceback" not in run.stderr
+    assert "hunter2secret" not in run.stderr + run.stdout
+
+
+def test_a_file_log_in_a_directory_others_can_write_is_refused(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(OSError):
+        FileSendLog(shared, "key")
+
+
+def test_a_file_log_from_a_restarted_clock_counts_as_empty(tmp_path):
+    log = FileSendLog(tmp_path, "key")
+    try:
+        assert [log.try_send(2, 60.0) for _ in range(2)] == [0, 0]
+        assert log.try_send(2, 60.0) > 55
+        log._write(0.0, [time.monotonic() + 3600, time.monotonic() + 3601])  # times a previous boot wrote
+        assert log.try_send(2, 60.0) == 0
+    finally:
+        log.close()
