@@ -18,6 +18,7 @@ from typing import Any
 
 from insightly_connector.commands import check as check_verb
 from insightly_connector.destination import write as destination
+from insightly_connector.destination.custom_field_cache import CustomFieldCache
 from insightly_connector.destination.report import WriteReport
 from insightly_connector.http.client import Client
 from insightly_connector.protocols.emitters import make_emitter
@@ -42,6 +43,7 @@ class Connector:
         self.spec = load_spec(config) if config else load_spec()
         self.credential = load_credential(credential, self.spec, pod_base_urls=pod_base_urls)
         self._client: Client | None = None
+        self._custom_fields = CustomFieldCache()  # custom-field metadata, read once per resource per session
 
     @property
     def client(self) -> Client:
@@ -70,6 +72,7 @@ class Connector:
 
     def write(self, resource: str, mode: str, records: Iterable[Any], **options: Any) -> WriteReport:
         """Write records (dicts or Airbyte/Singer RECORD messages); see `destination.write` for options."""
+        options.setdefault("custom_fields", self._custom_fields)
         return destination.write(self.client, self.spec, resource, mode, records, **options)
 
     def close(self) -> None:
