@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
-from insightly_connector.harness import children
+from insightly_connector.harness import children, sub_record_writes
 from insightly_connector.harness import custom_fields as cf
 from insightly_connector.harness.clock import Clock
 from insightly_connector.harness.dataset import TAG_RECORD_TYPES, Dataset, time_field_of
@@ -41,7 +41,7 @@ BAD_PARAMETER = "Often missing or invalid parameter."
 BAD_DATA = "Data validation error."
 # Wrong singular/plural forms the live API answers 405 (api-notes §2.1), beyond the generated ones.
 EXTRA_WRONG_FORMS = {"quote": "Quotation", "quotes": "Quotation"}
-SPECIAL_ROUTES = ("Tags", "CustomFields", "CustomObjects", "Users")
+SPECIAL_ROUTES = ("Tags", "CustomFields", "CustomObjects", "Users", "FileAttachments")
 PAGING_PARAMS = ("skip", "top", "brief", "count_total")
 RESOLVED_ROUTES_KEPT = 4096  # successful route resolutions remembered, per (method, path)
 
@@ -65,6 +65,7 @@ API_ROUTES = (
     Route("GET", "/CustomObjects", "_custom_objects"),
     Route("GET", "/CustomObjects/{name}", "_custom_object"),
     Route("GET", "/CustomObjects/**", "_not_found"),
+    Route("DELETE", "/FileAttachments/{file_id}", "_delete_file_attachment"),  # sub_record_writes.py
     # Every collection of the resource table, custom objects included.
     Route("GET", "/{collection}", "_read"),
     Route("POST", "/{collection}", "_create_in", when="create"),
@@ -500,7 +501,28 @@ class InsightlyApi:
             return _json(200, orjson.dumps(parent.get(NESTED_SUBRESOURCES[sub]) or []))
         if method == "GET" and (sub in children.KINDS or sub in children.ALIASES or sub in children.LINKED_LISTS):
             return self._children(spec, key, sub, rest[1:], request.query)
+        if method != "GET" and sub_record_writes.handles(sub):
+            return self._write_under(spec, key, sub, rest[1:], request, user_id)
         raise EmulatedError(501, f"Not emulated by the harness: {method} {spec.path}/{{id}}/{route}.")
+
+    def _write_under(self, spec: CollectionSpec, key, sub: str, argument: list[str], request: IncomingRequest,
+                     user_id: int) -> OutgoingResponse:
+        """Tags, links, pipeline, state, dates, uploads, comments: harness/sub_record_writes.py."""
+        try:
+            status, body = sub_record_writes.write(self, spec, key, sub, argument, request.method, request.body,
+                                                   request.headers, user_id)
+        except sub_record_writes.SubRecordError as exc:
+            raise EmulatedError(exc.status, exc.message) from None
+        return _json(status, orjson.dumps(body) if body is not None else b"")
+
+    def _delete_file_attachment(self, request: IncomingRequest, user_id: int, file_id: str) -> OutgoingResponse:
+        try:
+            found = sub_record_writes.delete_file_attachment(self, int(file_id))
+        except ValueError:
+            raise EmulatedError(400, f"{BAD_PARAMETER} The id must be an integer.") from None
+        if not found:
+            raise EmulatedError(404, "Record not found.")
+        return OutgoingResponse(202, b"", {"Content-Type": JSON})
 
     def _children(self, parent: CollectionSpec, key, sub: str, argument: list[str], query: dict) -> OutgoingResponse:
         """GET of a per-record child list or object (harness/children.py); paged and filtered on
