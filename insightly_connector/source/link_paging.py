@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import orjson
-import requests
 
 from insightly_connector.errors import ApiError
 from insightly_connector.source.pages import ListRequest, Page, Pages, ResumePoint, record_list
 from insightly_connector.spec.json_path import follow
 
 if TYPE_CHECKING:
+    import requests
+
     from insightly_connector.http.client import Client
 
 _LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)

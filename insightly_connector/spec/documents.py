@@ -1,19 +1,25 @@
 """Reading the spec's files (YAML, JSON, record schemas) and validating documents against a schema,
-with one-line messages that name the YAML path and never show a secret value."""
+with one-line messages that name the YAML path and never show a secret value.
+
+PyYAML and jsonschema are imported where they are used: a run whose declaration was already judged
+(`validation_cache.py`) never loads them, which is most of a run's start-up."""
 
 from __future__ import annotations
 
 import difflib
-import json
+import functools
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-from jsonschema import Draft7Validator
-from jsonschema.exceptions import SchemaError, ValidationError, best_match
+import orjson
 
 from insightly_connector.errors import ConfigError
+from insightly_connector.spec import validation_cache
+
+if TYPE_CHECKING:
+    import yaml
+    from jsonschema.exceptions import ValidationError
 
 _SECRET_MARKERS = ("secret", "airbyte_secret", "writeOnly")
 _SAFE_MESSAGES = frozenset({"required", "additionalProperties", "dependencies"})
@@ -24,6 +30,9 @@ def validate_against(schema: dict, instance: Any, label: str) -> None:
 
     The offending value is shown only for scalars outside properties marked secret / writeOnly, so
     this is safe to use on credentials."""
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import best_match
+
     error = best_match(Draft7Validator(schema).iter_errors(instance))
     if error is None:
         return
@@ -33,34 +42,74 @@ def validate_against(schema: dict, instance: Any, label: str) -> None:
     raise ConfigError(prefix + _explain(error, reveal))
 
 
-class _StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+@functools.cache
+def _strict_loader() -> type:
     """A safe loader (libyaml's when present) that refuses duplicate keys, which PyYAML would
     otherwise silently overwrite."""
+    import yaml
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: set = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
+    class StrictLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+        def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+            seen: set = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    continue
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}", key_node.start_mark)
+                seen.add(key)
+            return super().construct_mapping(node, deep=deep)
+
+    return StrictLoader
 
 
-def read_yaml(path: Path) -> dict:
+def load_declaration(path: Path, meta_schema_path: Path, meta_label: str) -> dict:
+    """`read_yaml`, then validation against the meta-schema, both skipped when these exact bytes of
+    the YAML and the meta-schema were judged valid before (the parsed document is kept as JSON)."""
+    raw = _read_bytes(path)
+    meta = _read_bytes(meta_schema_path, meta_label)
+    key = validation_cache.digest("declaration", raw, meta)
+    cached = validation_cache.recall(key)
+    if cached is not None:
+        try:
+            document = orjson.loads(cached)
+        except orjson.JSONDecodeError:
+            document = None
+        if isinstance(document, dict):
+            return document
+    document = read_yaml(path, raw)
+    validate_against(_json_object(meta, meta_schema_path, meta_label), document, path.name)
+    try:
+        payload = orjson.dumps(document)
+    except TypeError:  # YAML-only values (dates, non-string keys): validated every time instead
+        return document
+    if orjson.loads(payload) == document:
+        validation_cache.remember(key, payload)
+    return document
+
+
+def _read_bytes(path: Path, label: str | None = None) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        where = f"{label}: {path.name}" if label else path.name
+        raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc})") from None
+
+
+def read_yaml(path: Path, raw: bytes | None = None) -> dict:
+    import yaml
+
     label = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (raw if raw is not None else path.read_bytes()).decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset {exc.start}); "
                           "save it as UTF-8") from None
     try:
-        document = yaml.load(text, Loader=_StrictLoader)  # a safe loader: no arbitrary objects
+        document = yaml.load(text, Loader=_strict_loader())  # a safe loader: no arbitrary objects
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         position = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
@@ -73,13 +122,21 @@ def read_yaml(path: Path) -> dict:
 
 def read_json(path: Path, label: str) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{label}: {path.name} cannot be read ({exc.strerror or exc})") from None
+    return _json_object(raw, path, label)
+
+
+def _json_object(raw: bytes, path: Path, label: str) -> dict:
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{label}: {path} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
                           f"{exc.start}); save it as UTF-8") from None
-    except json.JSONDecodeError as exc:
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
         raise ConfigError(f"{label}: {path.name} is not valid JSON (line {exc.lineno})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{label}: {path.name} must hold a JSON object")
@@ -96,10 +153,18 @@ def load_record_schema(path: Path, label: str) -> dict:
 
 
 def check_schema(schema: dict, label: str) -> None:
+    """A valid draft-07 schema, or a `ConfigError`; a schema judged valid before is not judged again."""
+    key = validation_cache.digest("draft-07 schema", orjson.dumps(schema, option=orjson.OPT_SORT_KEYS))
+    if validation_cache.recall(key) is not None:
+        return
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
     try:
         Draft7Validator.check_schema(schema)
     except SchemaError as exc:
         raise ConfigError(f"{label}: not a valid draft-07 schema ({exc.message})") from None
+    validation_cache.remember(key, b"")
 
 
 # -- messages ------------------------------------------------------------------------------------------
