@@ -12,12 +12,12 @@ import traceback
 from typing import NoReturn
 
 from insightly_connector import __version__
-from insightly_connector.commands import check, discover, harness, probe, read, spec, write
+from insightly_connector.commands import check, discover, harness, probe, read, spec, ui, write
 from insightly_connector.commands.common import open_request_log
 from insightly_connector.errors import ConnectorError, ExitCode
 from insightly_connector.redaction import process_redactor
 
-VERBS = (spec, check, discover, read, write, probe, harness)
+VERBS = (spec, check, discover, read, write, probe, harness, ui)
 
 
 class ArgumentParser(argparse.ArgumentParser):

@@ -1,0 +1,60 @@
+"""`ui`: the credential form, the resource browser and the sync reports as pages on 127.0.0.1, until Ctrl-C
+or SIGTERM. The URL is printed as the harness prints its own."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+
+from insightly_connector.commands.common import parse_pod_base_urls
+from insightly_connector.commands.harness import _port
+from insightly_connector.errors import ConfigError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "ui", help="serve the credential form, resource browser and sync reports on 127.0.0.1",
+        description="Serve pages on 127.0.0.1: the credential form (Test runs check, Save writes the file 0600), "
+                    "a resource browser with sample reads, and reports of the runs under --runs.")
+    parser.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
+    parser.add_argument("--credential", metavar="FILE", default="credential.json",
+                        help="the credential file the form loads and saves (default credential.json)")
+    parser.add_argument("--runs", metavar="DIR", default="runs",
+                        help="folder of run folders, each with a --request-log file (default runs)")
+    parser.add_argument("--config", metavar="YAML", default=None, help="connector.yaml to use")
+    parser.add_argument("--pod-base-url", action="append", default=[], metavar="POD=URL",
+                        help="loopback harness URL for a pod (repeatable); other hosts are refused")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from insightly_connector.spec.loader import load_spec  # the server loads only for this verb
+    from insightly_connector.ui.server import UiApp, UiServer
+
+    spec = load_spec(args.config) if args.config else load_spec()
+    app = UiApp(spec, args.credential, args.runs, parse_pod_base_urls(args.pod_base_url))
+    try:
+        server = UiServer(app, args.port)
+    except OSError as exc:
+        raise ConfigError(f"--port: cannot listen on 127.0.0.1:{args.port} ({exc.strerror or exc})") from None
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    server.start()
+    try:
+        print(f"pages of {app.about()['connector']} on 127.0.0.1")
+        print(f"url:        {server.url}")
+        print(f"credential: {app.store.path.resolve()}")
+        print(f"runs:       {app.runs_folder}")
+        print("Ctrl-C to stop.", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    finally:
+        server.stop()
+        signal.signal(signal.SIGTERM, previous)
+    print("ui stopped", file=sys.stderr)
+    return 0

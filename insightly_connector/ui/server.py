@@ -1,0 +1,204 @@
+"""The pages' HTTP server: 127.0.0.1 only, the built front end from `static/`, and a small JSON API.
+
+It holds a credential, so it answers only requests meant for it: the `Host` must be its own loopback address
+(no DNS rebinding), a request carrying an `Origin` must come from its own pages, and every POST must be
+`application/json`, which a page of another origin cannot send without a CORS preflight this server never
+grants. Nothing it answers carries a secret: messages are scrubbed and the saved credential comes back masked."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import orjson
+
+from insightly_connector.errors import ConfigError, ConnectorError
+from insightly_connector.redaction import process_redactor
+from insightly_connector.spec.credential import Credential, load_credential
+from insightly_connector.spec.loader import Spec
+from insightly_connector.ui import credential_actions, resources, run_files, run_report
+from insightly_connector.ui.credential_store import CredentialStore
+from insightly_connector.ui.form import form_schema, ui_schema
+
+STATIC = Path(__file__).with_name("static")
+MAX_BODY_BYTES = 64 * 1024
+LOOPBACK = "127.0.0.1"
+
+
+class UiApp:
+    """What the pages can ask for; each method answers a JSON-ready dict or raises a ConnectorError."""
+
+    def __init__(self, spec: Spec, credential_path: str | Path, runs_folder: str | Path,
+                 pod_base_urls: dict[str, str] | None = None):
+        self.spec = spec
+        self.store = CredentialStore(credential_path, spec.credential_form)
+        self.runs_folder = Path(runs_folder).resolve()
+        self.pod_base_urls = dict(pod_base_urls or {})
+
+    def about(self) -> dict[str, Any]:
+        return {"connector": self.spec.connector.get("display_name") or self.spec.connector.get("code"),
+                "credential_path": str(self.store.path.resolve()), "runs_folder": str(self.runs_folder)}
+
+    def form(self) -> dict[str, Any]:
+        view = self.store.masked_view()
+        return {"schema": form_schema(self.spec.credential_form, view["saved_secrets"]),
+                "uiSchema": ui_schema(self.spec.credential_form, view["saved_secrets"]), "saved": view}
+
+    def test(self, body: dict) -> dict[str, Any]:
+        return credential_actions.test_credential(self.spec, self.store, _fields(body), self.pod_base_urls)
+
+    def save(self, body: dict) -> dict[str, Any]:
+        return credential_actions.save_credential(self.spec, self.store, _fields(body), self.pod_base_urls)
+
+    def resources(self) -> dict[str, Any]:
+        return resources.browse(self.spec, self._saved_credential())
+
+    def sample(self, name: str) -> dict[str, Any]:
+        return resources.sample(self.spec, self._saved_credential(), name)
+
+    def runs(self) -> dict[str, Any]:
+        return {"folder": str(self.runs_folder),
+                "runs": [run_report.summary(run, self.runs_folder) for run in self._runs()]}
+
+    def run(self, run_id: str) -> dict[str, Any]:
+        for run in self._runs():
+            if run_report.run_id(run, self.runs_folder) == run_id:
+                return run_report.report(run, self.runs_folder)
+        raise ConfigError(f"no run {run_id!r} under {self.runs_folder}")
+
+    def _runs(self) -> list[run_files.RunFiles]:
+        return run_files.find_runs(self.runs_folder) if self.runs_folder.is_dir() else []
+
+    def _saved_credential(self) -> Credential:
+        if not self.store.path.exists():
+            raise ConfigError("no credential is saved yet: fill in the form and press Save first")
+        return load_credential(self.store.path, self.spec, pod_base_urls=self.pod_base_urls)
+
+
+class UiServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, app: UiApp, port: int = 0):
+        self.app = app
+        super().__init__((LOOPBACK, port), _Handler)
+
+    @property
+    def url(self) -> str:
+        return f"http://{LOOPBACK}:{self.server_address[1]}/"
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2}, name="ui-server",
+                                  daemon=True)
+        thread.start()
+        return thread
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: UiServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        if not self._allowed():
+            return
+        url = urlsplit(self.path)
+        query = parse_qs(url.query)
+        app = self.server.app
+        routes = {"/api/about": app.about, "/api/form": app.form, "/api/resources": app.resources,
+                  "/api/runs": app.runs,
+                  "/api/sample": lambda: app.sample(_one(query, "resource")),
+                  "/api/run": lambda: app.run(_one(query, "id"))}
+        if url.path in routes:
+            self._answer(routes[url.path])
+        else:
+            self._static(url.path)
+
+    def do_POST(self) -> None:
+        if not self._allowed():
+            return
+        if self.headers.get_content_type() != "application/json":
+            self._send_json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "expected application/json"})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "request too large"})
+            return
+        try:
+            body = orjson.loads(self.rfile.read(length) or b"{}")
+        except orjson.JSONDecodeError:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": "the body is not JSON"})
+            return
+        routes = {"/api/test": self.server.app.test, "/api/save": self.server.app.save}
+        path = urlsplit(self.path).path
+        if path not in routes or not isinstance(body, dict):
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "no such action"})
+            return
+        self._answer(lambda: routes[path](body))
+
+    def _allowed(self) -> bool:
+        own = {f"{LOOPBACK}:{self.server.server_address[1]}", f"localhost:{self.server.server_address[1]}"}
+        origin = self.headers.get("Origin")
+        if self.headers.get("Host") not in own or (origin is not None and urlsplit(origin).netloc not in own):
+            self._send_json(HTTPStatus.FORBIDDEN, {"error": "this server answers its own pages only"})
+            return False
+        return True
+
+    def _answer(self, action) -> None:
+        try:
+            self._send_json(HTTPStatus.OK, action())
+        except ConfigError as exc:
+            self._send_json(HTTPStatus.BAD_REQUEST, {"error": str(exc)})
+        except ConnectorError as exc:
+            self._send_json(HTTPStatus.BAD_GATEWAY, {"error": str(exc)})
+        except Exception as exc:  # the page gets one scrubbed line, never a traceback
+            self._send_json(HTTPStatus.INTERNAL_SERVER_ERROR, {"error": f"internal error: {type(exc).__name__}"})
+
+    def _static(self, path: str) -> None:
+        relative = "index.html" if path in ("/", "") else path.lstrip("/")
+        file = (STATIC / relative).resolve()
+        if not file.is_relative_to(STATIC.resolve()) or not file.is_file():
+            self._send_json(HTTPStatus.NOT_FOUND, {"error": "not found"})
+            return
+        body = file.read_bytes()
+        self._send(HTTPStatus.OK, body, mimetypes.guess_type(file.name)[0] or "application/octet-stream")
+
+    def _send_json(self, status: HTTPStatus, value: Any) -> None:
+        body = process_redactor.scrub_bytes(orjson.dumps(value, default=str))
+        self._send(status, body, "application/json")
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-eval'; "
+                                                    "style-src 'self' 'unsafe-inline'; "
+                                                    "img-src 'self' data:; frame-ancestors 'none'")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: a request line could carry a resource name or run folder, never worth a terminal line."""
+
+
+def _fields(body: dict) -> dict:
+    fields = body.get("fields")
+    if not isinstance(fields, dict):
+        raise ConfigError("expected {\"fields\": {...}}")
+    return fields
+
+
+def _one(query: dict[str, list[str]], name: str) -> str:
+    values = query.get(name) or [""]
+    if not values[0]:
+        raise ConfigError(f"missing ?{name}=")
+    return values[0]

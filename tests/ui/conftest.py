@@ -1,0 +1,94 @@
+"""Fixtures for the page tests: harnesses and the ui server on 127.0.0.1, and Debian's Chromium driven headless
+by Playwright (no browser download; `make system` installs /usr/bin/chromium). Screenshots go to
+docs/screenshots/, where the README shows them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from insightly_connector.harness import Harness
+from insightly_connector.spec.loader import Spec, load_spec
+from insightly_connector.ui.server import UiApp, UiServer
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PAGE_TIMEOUT_MS = 20_000
+CLI_TIMEOUT_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+def spec() -> Spec:
+    return load_spec()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make system` installs Debian's chromium for the page tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"the page threw: {errors}"
+
+
+@pytest.fixture(scope="module")
+def harness() -> Iterator[Harness]:
+    with Harness(contacts=40) as running:
+        yield running
+
+
+@pytest.fixture
+def serve(spec, tmp_path):
+    """Start a ui server for a credential file and runs folder (in tmp_path unless given); stopped after."""
+    servers: list[UiServer] = []
+
+    def start(*, credential: Path | None = None, runs: Path | None = None,
+              pod_base_urls: dict[str, str] | None = None) -> UiServer:
+        app = UiApp(spec, credential or tmp_path / "credential.json", runs or tmp_path / "runs", pod_base_urls)
+        server = UiServer(app)
+        server.start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+def write_credential(path: Path, harness: Harness, **overrides) -> Path:
+    fields = {"name": "harness", "api_key": harness.api_key, "password": "", "pod": harness.pod,
+              "base_url": harness.base_url, **overrides}
+    path.write_text(json.dumps(fields))
+    return path
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "insightly_connector", *args], capture_output=True, text=True,
+                          timeout=CLI_TIMEOUT_SECONDS, check=False)
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)

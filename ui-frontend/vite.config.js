@@ -1,0 +1,19 @@
+// Builds the pages into the Python package, where `insightly-connector ui` serves them offline.
+import { defineConfig } from "vite";
+
+export default defineConfig({
+  base: "/",
+  esbuild: { jsx: "automatic" },
+  build: {
+    outDir: "../insightly_connector/ui/static",
+    emptyOutDir: true,
+    chunkSizeWarningLimit: 2000,
+    reportCompressedSize: false,
+    rollupOptions: {
+      // React libraries mark modules "use client"; a plain client bundle has no use for the directive.
+      onwarn(warning, warn) {
+        if (warning.code !== "MODULE_LEVEL_DIRECTIVE") warn(warning);
+      },
+    },
+  },
+});
