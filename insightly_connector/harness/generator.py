@@ -58,6 +58,10 @@ REFERENCE_KEYS = {
     "FORUM_CATEGORY_ID": "ForumCategories", "CREATED_CONTACT_ID": "Contacts", "EDITED_CONTACT_ID": "Contacts",
     "STATE_REASON_ID": "OpportunityStateReasons", "RELATIONSHIP_ID": "Relationships",
 }
+# Records the API only writes under a parent (`/Projects/{id}/Milestones`, ...) always have that parent: the
+# Swagger marks the key read-only, not required, but a milestone without a project could not be updated.
+PARENT_KEYS = {"Milestones": "PROJECT_ID", "PricebookEntry": "PRICEBOOK_ID", "OpportunityLineItem": "OPPORTUNITY_ID",
+               "QuotationLineItem": "QUOTE_ID"}
 _VARIANT_ROWS: dict[tuple, list[dict]] = {}  # see RecordFactory._variant
 VARIANT_CACHE_ENTRIES = 5000
 SMALL_LIST = 1000  # references into lists up to this size are picked per variant, not per record
@@ -426,7 +430,8 @@ class RecordFactory:
         return synthesize(self.spec.name, field, rng, row, required=self._always_set(name))
 
     def _always_set(self, name: str) -> bool:
-        return name in self.spec.required or name in self.spec.schema_required
+        spec = self.spec
+        return name in spec.required or name in spec.schema_required or PARENT_KEYS.get(spec.name) == name
 
     def _pipeline(self, rng: random.Random, row: dict) -> dict:
         if "pipeline" not in row:
