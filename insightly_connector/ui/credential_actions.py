@@ -6,6 +6,7 @@ another pod with that pod, a refusal the spec declares such as API access disabl
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from insightly_connector.commands import check as check_verb
@@ -34,7 +35,7 @@ def test_credential(spec: Spec, store: CredentialStore, fields: dict[str, Any],
     except ConfigError as exc:
         return _outcome(INVALID, "Not a valid credential", str(exc))
     result = check_verb.check(spec, credential, probe_resources=False)
-    outcome = _outcome(result.status, headline(result.status), result.message)
+    outcome = _outcome(result.status, headline(result.status, result.message), result.message)
     outcome["verified_at"] = result.verified_at
     outcome["pods_tried"] = result.pods_tried
     if result.status == check_verb.WRONG_POD:
@@ -57,9 +58,15 @@ def save_credential(spec: Spec, store: CredentialStore, fields: dict[str, Any],
             **store.masked_view()}
 
 
-def headline(status: str) -> str:
-    """Plain words for a status: ours, else the spec's own status name (e.g. a declared answer) spelled out."""
-    return HEADLINES.get(status) or status.replace("_", " ").capitalize()
+def headline(status: str, message: str = "") -> str:
+    """Plain words for a status: ours, else the status name (e.g. an answer the spec declares) spelled out,
+    with any word the message writes in capitals (an acronym such as API) written that way."""
+    if status in HEADLINES:
+        return HEADLINES[status]
+    capitals = {word for word in re.findall(r"[A-Za-z]+", message) if word.isupper()}
+    words = [word.upper() if word.upper() in capitals else word for word in status.split("_")]
+    text = " ".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def _outcome(status: str, title: str, message: str) -> dict[str, Any]:

@@ -92,3 +92,45 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def screenshot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+#: A read paced above the harness's limit, so the harness answers 429s the runner waits out.
+HARNESS_RATE_LIMIT = 4
+CONNECTOR_RATE = 20
+READ_RESOURCES = "contacts,organisations,leads,opportunities,projects,tasks,events,notes,products,fruit__c"
+GOOD_RECORDS = 6
+
+
+@pytest.fixture(scope="session")
+def recorded_runs(tmp_path_factory) -> Path:
+    """Two run folders written by the real runner against harnesses: a rate-limited read (state, records,
+    request log) and a write with rejects (journal, rejects, request log)."""
+    root = tmp_path_factory.mktemp("runs")
+    read_run, write_run = root / "rate-limited-read", root / "write-with-rejects"
+    read_run.mkdir()
+    write_run.mkdir()
+    with Harness(contacts=40, rate_limit_per_second=HARNESS_RATE_LIMIT) as harness:
+        credential = write_credential(root.parent / "read-credential.json", harness,
+                                      requests_per_second=CONNECTOR_RATE)
+        result = run_cli("read", "--credential", str(credential), "--resources", READ_RESOURCES, "--quiet",
+                         "--state", str(read_run / "state.json"), "--output", str(read_run / "records"),
+                         "--request-log", str(read_run / "requests.jsonl"))
+        assert result.returncode == 0, result.stderr
+    with Harness(contacts=10, rate_limit_per_second=None) as harness:
+        credential = write_credential(root.parent / "write-credential.json", harness)
+        records = root.parent / "contacts-in.jsonl"
+        lines = [json.dumps({"FIRST_NAME": f"Ada{i}", "LAST_NAME": "Lovelace", "EMAIL_ADDRESS": f"ada{i}@example.test"})
+                 for i in range(GOOD_RECORDS)]
+        lines += [json.dumps({"FIRST_NAME": 5, "LAST_NAME": "Typed wrong"}), json.dumps({"LAST_NAME": "No first"}),
+                  "not json"]
+        records.write_text("\n".join(lines) + "\n")
+        result = run_cli("write", "--credential", str(credential), "--resource", "contacts", "--mode", "create",
+                         "--input", str(records), "--journal", str(write_run / "contacts.journal.jsonl"),
+                         "--rejects", str(write_run / "contacts.rejects.jsonl"),
+                         "--request-log", str(write_run / "requests.jsonl"))
+        assert result.returncode == 3, result.stderr  # written, with rejects
+    return root
+
+
+def log_lines(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]

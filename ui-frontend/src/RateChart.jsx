@@ -14,7 +14,7 @@ export default function RateChart({ chart }) {
       { label: "429s", stroke: "#dc2626", fill: "rgba(220,38,38,0.35)",
         paths: uPlot.paths.bars({ size: [0.5, 40] }), points: { show: false } },
     ];
-    const data = [chart.t, chart.rate, chart.limit, chart.rate_limited];
+    const data = [chart.t, chart.rate, chart.limit, chart.rate_limited.map((n) => n || null)]; // no bar where none
     const axes = [{ label: "seconds since the run started" }, { label: "requests a second" }];
     if (hasQuota) {
       series.push({ label: "quota left", stroke: "#059669", scale: "quota", width: 1.5, spanGaps: true, points: { show: false } });
