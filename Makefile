@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install system test lint demo bench harness clean soak platforms
+.PHONY: install system test lint demo bench harness clean soak platforms ui-assets
 
 install: $(STAMP)
 
@@ -65,5 +65,11 @@ platforms: install $(PLATFORMS)/pyairbyte/.stamp $(PLATFORMS)/meltano/.stamp
 harness: install
 	$(BIN)/insightly-connector harness
 
+# The pages of `insightly-connector ui`: ui-frontend/ (react-jsonschema-form, uPlot) built by vite into
+# insightly_connector/ui/static/, which is committed, so install, test and the wheel need no npm. After changing
+# ui-frontend/, rebuild (from the npm registry, pinned by package-lock.json) and commit the result.
+ui-assets:
+	cd ui-frontend && npm ci --no-audit --no-fund && npm run build
+
 clean:
-	rm -rf $(VENV) $(PLATFORMS) out build *.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PLATFORMS) out build *.egg-info .pytest_cache .ruff_cache ui-frontend/node_modules

@@ -10,6 +10,8 @@ export default defineConfig({
     chunkSizeWarningLimit: 2000,
     reportCompressedSize: false,
     rollupOptions: {
+      // Stable names: the server sends no-store, and a rebuild replaces the committed files instead of adding.
+      output: { entryFileNames: "assets/app.js", chunkFileNames: "assets/[name].js", assetFileNames: "assets/[name][extname]" },
       // React libraries mark modules "use client"; a plain client bundle has no use for the directive.
       onwarn(warning, warn) {
         if (warning.code !== "MODULE_LEVEL_DIRECTIVE") warn(warning);
