@@ -61,8 +61,11 @@ def write(api, spec, key, sub: str, argument: list[str], method: str, body: byte
 def delete_file_attachment(api, file_id: int) -> bool:
     """`DELETE /FileAttachments/{id}`: the attachment under whichever record holds it."""
     for (kind, collection, parent), stored in list(api.children._children.items()):
-        if kind == "FileAttachments" and file_id in stored:
-            return api.children.remove(kind, collection, parent, file_id)
+        if kind != "FileAttachments":
+            continue
+        for key, item in list(stored.items()):  # by the record's FILE_ID, whatever the store keys it by
+            if item.record.get("FILE_ID") == file_id:
+                return api.children.remove(kind, collection, parent, key)
     return False
 
 
