@@ -11,22 +11,25 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
-import orjson
-
-from insightly_connector.commands.common import add_connection_arguments, add_observer_arguments, load_connection
+from insightly_connector.commands.common import (
+    add_connection_arguments,
+    add_observer_arguments,
+    load_connection,
+    verb_parser,
+)
 from insightly_connector.errors import ApiError, AuthError, ConnectorError, ExitCode, QuotaExhausted, TransientError
-from insightly_connector.http.client import Client
-from insightly_connector.http.request_event import RequestObserver
-from insightly_connector.protocols.emitters import airbyte_connection_status
-from insightly_connector.spec.credential import Credential
-from insightly_connector.spec.json_path import follow
-from insightly_connector.spec.loader import Spec
-from insightly_connector.spec.model import Resource
+
+if TYPE_CHECKING:
+    from insightly_connector.http.client import Client
+    from insightly_connector.http.request_event import RequestObserver
+    from insightly_connector.spec.credential import Credential
+    from insightly_connector.spec.loader import Spec
+    from insightly_connector.spec.model import Resource
 
 VERIFIED = "verified"
 WRONG_KEY = "wrong_key"
@@ -34,13 +37,19 @@ WRONG_POD = "key_valid_on_another_pod"
 NETWORK_FAILURE = "network_failure"
 REDIRECT_REFUSED = "redirect_refused"
 QUOTA = "quota_exhausted"
+NOT_FOUND = "not_found"
+UNEXPECTED_ANSWER = "unexpected_answer"
+
+#: Told how many resources have been probed so far, and of how many.
+ProbeProgress = Callable[[int, int], None]
 
 
 @dataclass
 class ResourceAccess:
     resource: str
     access: str  # "ok", "error", or what `credential.check.probe_access` names for the status
-    message: str = ""
+    message: str = ""  # in the connector's words (`credential.check.access_reasons`)
+    detail: str = ""  # the API's own text, for a support ticket
 
 
 @dataclass
@@ -68,8 +77,11 @@ class CheckResult:
 
 
 def check(spec: Spec, credential: Credential, *, probe_resources: bool = True,
-          observer: RequestObserver | None = None) -> CheckResult:
+          observer: RequestObserver | None = None, progress: ProbeProgress | None = None) -> CheckResult:
     """Verify the credential against its pod, and say what else was tried when it fails."""
+    from insightly_connector.http.client import Client
+    from insightly_connector.spec.json_path import follow
+
     request = spec.credential_policy.check
     with Client(spec, credential, max_attempts=request.max_attempts, observer=observer) as client:
         try:
@@ -79,14 +91,7 @@ def check(spec: Spec, credential: Credential, *, probe_resources: bool = True,
         except QuotaExhausted as exc:
             return _failed(credential, QUOTA, exc, str(exc))
         except ApiError as exc:
-            answer = request.answers.get(str(exc.status))
-            if answer is not None:
-                return _failed(credential, answer.status, exc, answer.message)
-            if _is_redirect(exc):
-                return _failed(credential, REDIRECT_REFUSED, exc,
-                               f"the API answered with a redirect (HTTP {exc.status}), which was refused: the key "
-                               "is only sent to the configured host; check the pod (or the base URL)")
-            return _failed(credential, NETWORK_FAILURE, exc, f"could not reach the API: {exc}")
+            return _answered(spec, credential, exc)
         except TransientError as exc:
             return _failed(credential, NETWORK_FAILURE, exc, f"could not reach the API: {exc}")
         body = follow(response.json(), request.record_path) if response.content else {}
@@ -96,13 +101,22 @@ def check(spec: Spec, credential: Credential, *, probe_resources: bool = True,
             message=f"verified on pod {credential.pod}" if credential.pod else "verified", pod=credential.pod,
             pods_tried=[credential.pod], user=identity)
         if probe_resources:
-            result.access = _probe(client, spec)
-            result.warnings = [f"{a.resource}: {a.access} ({a.message})" for a in result.access if a.access != "ok"]
+            result.access = _probe(client, spec, progress)
+            result.warnings = [f"{a.resource}: {a.access}: {a.message}" for a in result.access if a.access != "ok"]
         return result
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("check", help="verify the credential (GET the check request) and probe access")
+    parser = verb_parser(
+        subparsers, "check", summary="verify the credential (GET the check request) and probe access",
+        description="Verify the credential, then probe each resource with a one-record read. The result is JSON "
+                    "on stdout; resources the key may not read are warnings on stderr, not failures.",
+        examples="""insightly-connector check --credential credential.json
+insightly-connector check --credential - --no-probe < credential.json
+insightly-connector check --verbose      (the credential's fields from environment variables: see README)""",
+        exit_codes={ExitCode.OK: "the credential is verified",
+                    ExitCode.FATAL: "the credential is refused, or the API could not be reached",
+                    ExitCode.USAGE: "bad arguments or credential"})
     add_connection_arguments(parser)
     parser.add_argument("--format", choices=["json", "airbyte"], default="json")
     parser.add_argument("--no-probe", action="store_true", help="skip the per-resource access probe")
@@ -111,8 +125,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import orjson
+
+    from insightly_connector.protocols.emitters import airbyte_connection_status
+    from insightly_connector.protocols.progress import Progress
+
     spec, credential = load_connection(args)
-    result = check(spec, credential, probe_resources=not args.no_probe, observer=args.observer)
+    progress = Progress(tty=False if args.verbose else None)
+    result = check(spec, credential, probe_resources=not args.no_probe, observer=args.observer,
+                   progress=progress.probed)
+    progress.close()
     if args.format == "airbyte":
         sys.stdout.buffer.write(airbyte_connection_status(result.ok, result.message) + b"\n")
     else:
@@ -123,9 +145,33 @@ def run(args: argparse.Namespace) -> int:
     return ExitCode.OK if result.ok else ExitCode.FATAL
 
 
+def _answered(spec: Spec, credential: Credential, exc: ApiError) -> CheckResult:
+    """The check request got an answer that is neither a success nor a refused key: say what it means."""
+    from insightly_connector.spec.templating import render_build
+
+    request = spec.credential_policy.check
+    answer = request.answers.get(str(exc.status))
+    if answer is not None:
+        return _failed(credential, answer.status, exc, answer.message)
+    if _is_redirect(exc):
+        return _failed(credential, REDIRECT_REFUSED, exc,
+                       f"the API answered with a redirect (HTTP {exc.status}), which was refused: the key "
+                       "is only sent to the configured host; check the pod (or the base URL)")
+    if exc.status == 404:
+        policy = spec.credential_policy
+        pod = credential.pod or (policy.pods.default if policy.pods else "")
+        example = render_build(policy.base_url, {"pod": pod}).rstrip("/")
+        return _failed(credential, NOT_FOUND, exc,
+                       f"nothing was found at {credential.base_url}{request.path} (HTTP 404): the base URL must "
+                       f"be the API's root, with its version path, like {example}")
+    return _failed(credential, UNEXPECTED_ANSWER, exc, f"the API answered the check request with an error: {exc}")
+
+
 def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError,
                       observer: RequestObserver | None) -> CheckResult:
     """A 401 on our pod: try the other known pods, so the user learns where the key does work."""
+    from insightly_connector.http.client import Client
+
     tried = [credential.pod]
     request = spec.credential_policy.check
     pods = spec.credential_policy.pods
@@ -155,15 +201,24 @@ def _wrong_key_or_pod(spec: Spec, credential: Credential, first: AuthError,
     return result
 
 
-def _probe(client: Client, spec: Spec) -> list[ResourceAccess]:
+def _probe(client: Client, spec: Spec, progress: ProbeProgress | None) -> list[ResourceAccess]:
     """One cheap read per static resource, in parallel up to the limiter's in-flight cap."""
+    from concurrent.futures import ThreadPoolExecutor
+
     resources = [r for r in spec.resources.values() if not r.dynamic]
-    access = spec.credential_policy.check.probe_access
+    policy = spec.credential_policy.check
+    results = []
     with ThreadPoolExecutor(max_workers=client.limiter.max_in_flight) as pool:
-        return list(pool.map(lambda r: _probe_one(client, r, access), resources))
+        for done, access in enumerate(pool.map(lambda r: _probe_one(client, r, policy.probe_access,
+                                                                    policy.access_reasons), resources), 1):
+            results.append(access)
+            if progress is not None:
+                progress(done, len(resources))
+    return results
 
 
-def _probe_one(client: Client, resource: Resource, access: Mapping[str, str]) -> ResourceAccess:
+def _probe_one(client: Client, resource: Resource, access: Mapping[str, str],
+               reasons: Mapping[str, str]) -> ResourceAccess:
     params = {**resource.params, **resource.paginator.probe_params()}
     try:
         client.request("GET", resource.path, params=params)
@@ -171,7 +226,8 @@ def _probe_one(client: Client, resource: Resource, access: Mapping[str, str]) ->
         label = access.get(str(exc.status))
         if label is None:
             return ResourceAccess(resource.name, "error", str(exc))
-        return ResourceAccess(resource.name, label, exc.api_message or exc.category)
+        reason = reasons.get(label) or f"HTTP {exc.status} {exc.category}"
+        return ResourceAccess(resource.name, label, reason, exc.api_message)
     except ConnectorError as exc:
         return ResourceAccess(resource.name, "error", str(exc))
     return ResourceAccess(resource.name, "ok")

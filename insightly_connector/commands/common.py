@@ -4,9 +4,10 @@ request observer. Kept import-light: the spec loader and the HTTP stack load onl
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from insightly_connector.errors import ConfigError
+from insightly_connector.errors import ConfigError, ExitCode
 
 if TYPE_CHECKING:
     from insightly_connector.protocols.request_log import RequestLog
@@ -14,9 +15,28 @@ if TYPE_CHECKING:
     from insightly_connector.spec.loader import Spec
 
 
-def add_connection_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--credential", required=True, metavar="FILE",
-                        help="credential JSON file (name, description, api_key, password, pod)")
+def verb_parser(subparsers: argparse._SubParsersAction, name: str, *, summary: str, description: str,
+                examples: str, exit_codes: Mapping[ExitCode, str]) -> argparse.ArgumentParser:
+    """A verb's parser whose --help ends with examples and the exit codes the verb can end with."""
+    lines = ["examples:", *(f"  {line}" for line in examples.strip().splitlines()), "", "exit codes:"]
+    lines += [f"  {int(code)}  {meaning}" for code, meaning in sorted(exit_codes.items())]
+    return subparsers.add_parser(name, help=summary, description=description, epilog="\n".join(lines),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_connection_arguments(parser: argparse.ArgumentParser, *, file_only: bool = False) -> None:
+    """`file_only`: the credential must be a file (the verb reads it as given, e.g. to validate it)."""
+    if file_only:
+        parser.add_argument("--credential", required=True, metavar="FILE",
+                            help="credential JSON file (name, description, api_key, password, pod)")
+    else:
+        parser.add_argument("--credential", metavar="FILE", default=None,
+                            help="credential JSON file (name, api_key, pod, ...), or - to read it from stdin; "
+                                 "without it, the fields come from environment variables <VENDOR>_<FIELD> "
+                                 "(see README)")
+        parser.add_argument("--allow-pod", action="append", default=[], metavar="POD",
+                            help="accept a pod the connector does not know yet (repeatable); its host must "
+                                 "still be an allowed host")
     parser.add_argument("--config", metavar="YAML", default=None,
                         help="connector.yaml to use instead of the bundled one")
     parser.add_argument("--pod-base-url", action="append", default=[], metavar="POD=URL",
@@ -42,10 +62,19 @@ def open_request_log(args: argparse.Namespace) -> RequestLog | None:
 def load_connection(args: argparse.Namespace) -> tuple[Spec, Credential]:
     from insightly_connector.http.client import requests_per_second
     from insightly_connector.spec.credential import load_credential
+    from insightly_connector.spec.credential_sources import credential_from_environment
     from insightly_connector.spec.loader import load_spec
 
     spec = load_spec(args.config) if args.config else load_spec()
-    credential = load_credential(args.credential, spec, pod_base_urls=parse_pod_base_urls(args.pod_base_url))
+    source = args.credential
+    if source is None:
+        try:
+            source = credential_from_environment(spec)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc}; or give --credential FILE, or --credential - to read it from stdin "
+                              f"(see insightly-connector {args.verb} --help)") from None
+    credential = load_credential(source, spec, pod_base_urls=parse_pod_base_urls(args.pod_base_url),
+                                 extra_pods=[pod.strip().lower() for pod in args.allow_pod])
     observer = getattr(args, "observer", None)
     if observer is not None:
         observer.configure(spec, credential, requests_per_second(spec, credential))

@@ -187,7 +187,7 @@ class Client:
             failure, sent = exc, True
         self._tell_observer(method, path, params, sent_at, attempt, error=type(failure).__name__)
         origin = self.credential.origin
-        reason = f"{method} {path}: {type(failure).__name__} talking to {origin.host}:{origin.port}"
+        reason = f"{method} {path}: {_failure_text(failure, sent)} {origin.host}:{origin.port}"
         if sent and not idempotent:
             raise OutcomeUnknown(f"{reason}: no answer after the request may have reached the server") from None
         if last:
@@ -289,6 +289,17 @@ class Client:
 def requests_per_second(spec: Spec, credential: Credential) -> float:
     """The credential's own pace if it sets one, else its plan's from the spec, else the spec's default."""
     return spec.http.rate_limit.pace(credential.plan, credential.requests_per_second)
+
+
+def _failure_text(failure: Exception, sent: bool) -> str:
+    """What went wrong on the wire, in words, to be followed by the host and port."""
+    if isinstance(failure, requests.ConnectTimeout):
+        return "timed out connecting to"
+    if isinstance(failure, requests.Timeout):
+        return "no answer in time from"
+    if isinstance(failure, requests.ConnectionError) and not sent:
+        return "could not connect to"
+    return f"the connection broke ({type(failure).__name__}) with"
 
 
 def _header_int(response: requests.Response, name: str) -> int | None:

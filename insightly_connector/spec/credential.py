@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -53,18 +54,23 @@ class Credential:
         return replace(self, pod=pod, base_url=base_url, origin=origin)
 
 
-def load_credential(source: str | Path | dict, spec: Spec, *,
-                    pod_base_urls: dict[str, str] | None = None) -> Credential:
-    """Read (file path) or take (dict) a credential, validate it, and bind it to its host."""
-    data = _read(source) if not isinstance(source, dict) else dict(source)
+def load_credential(source: str | Path | dict | None, spec: Spec, *,
+                    pod_base_urls: dict[str, str] | None = None, extra_pods: Iterable[str] = ()) -> Credential:
+    """Read a credential, validate it, and bind it to its host. `source` is a dict of its fields, a JSON
+    file's path, "-" for a JSON object on stdin, or None for environment variables (`credential_sources`).
+    `extra_pods` are pods to accept besides the spec's known ones (a new region, before the spec knows it)."""
+    data = _fields(source, spec)
     for name in _secret_fields(spec):
         if isinstance(data.get(name), str):
             process_redactor.add(data[name])
             data[name] = data[name].strip()  # a pasted key often carries a newline or spaces
     validate_against(spec.credential_form, data, "credential")
     pods = spec.credential_policy.pods
-    pod = normalise_pod(str(data.get("pod") or pods.default), pods) if pods else ""
     overrides = dict(pod_base_urls or {})
+    accepted = {*extra_pods, *overrides}
+    if data.get("base_url"):  # a loopback harness: the pod only names the one it emulates
+        accepted.add(str(data.get("pod") or "").strip().lower())
+    pod = normalise_pod(str(data.get("pod") or pods.default), pods, accepted) if pods else ""
     if data.get("base_url"):
         overrides[pod] = data["base_url"]
     for url in overrides.values():
@@ -90,15 +96,22 @@ def load_credential(source: str | Path | dict, spec: Spec, *,
     )
 
 
-def normalise_pod(value: str, pods: PodPolicy) -> str:
-    """Accept a pod token (e.g. the default pod) or a pasted API URL that `pods.url_pattern` reads."""
+def normalise_pod(value: str, pods: PodPolicy, accepted: Iterable[str] = ()) -> str:
+    """A known pod from a pod token (e.g. the default pod) or a pasted API URL that `pods.url_pattern`
+    reads. A pod the spec does not know is refused unless `accepted` names it."""
     value = value.strip()
     match = re.match(pods.url_pattern, value, flags=re.IGNORECASE)
     if match:
-        return match.group("pod").lower()
-    if _POD_TOKEN.match(value.lower()):
-        return value.lower()
-    raise ConfigError(f"credential.pod: {shown(value)} is neither a pod name such as {pods.default!r} nor an API URL")
+        pod = match.group("pod").lower()
+    elif _POD_TOKEN.match(value.lower()):
+        pod = value.lower()
+    else:
+        raise ConfigError(f"credential.pod: {shown(value)} is neither a pod name such as {pods.default!r} "
+                          "nor an API URL")
+    if pod not in pods.known and pod not in {name.lower() for name in accepted}:
+        raise ConfigError(f"credential.pod: unknown pod {shown(pod)}; known: {', '.join(pods.known)} "
+                          "(a pod the connector does not know yet can be allowed explicitly: see the README)")
+    return pod
 
 
 def _base_url_for(spec: Spec, pod: str, override: str | None) -> tuple[Origin, str]:
@@ -125,6 +138,18 @@ def _require_loopback(url: str) -> Origin:
 def _secret_fields(spec: Spec) -> list[str]:
     properties = spec.credential_form.get("properties", {})
     return [name for name, prop in properties.items() if prop.get("secret") or prop.get("writeOnly")]
+
+
+def _fields(source: str | Path | dict | None, spec: Spec) -> dict:
+    from insightly_connector.spec.credential_sources import credential_from_environment, credential_from_stream
+
+    if isinstance(source, dict):
+        return dict(source)
+    if source is None:
+        return credential_from_environment(spec)
+    if str(source) == "-":
+        return credential_from_stream()
+    return _read(source)
 
 
 def _read(path: str | Path) -> dict:

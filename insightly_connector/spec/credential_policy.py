@@ -40,6 +40,7 @@ class CheckRequest:
     refused_hint: str  # said when the key is refused everywhere, e.g. where to find it
     answers: Mapping[str, CheckAnswer]  # by status
     probe_access: Mapping[str, str]  # a resource probe's status -> the access it reports
+    access_reasons: Mapping[str, str]  # an access -> what it means, in the connector's words
 
 
 @dataclass(frozen=True)
@@ -67,5 +68,6 @@ class CredentialPolicy:
                 refused_hint=check["refused_hint"],
                 answers={status: CheckAnswer(answer["status"], answer["message"])
                          for status, answer in check.get("answers", {}).items()},
-                probe_access=dict(check.get("probe_access", {}))),
+                probe_access=dict(check.get("probe_access", {})),
+                access_reasons=dict(check.get("access_reasons", {}))),
         )

@@ -26,7 +26,7 @@ def assert_one_line_usage_error(done: subprocess.CompletedProcess, *needles: str
 
 @pytest.mark.parametrize(("args", "needles"), [
     (["read", "--limit", "x"], ["--limit", "read --help"]),
-    (["read"], ["--credential", "read --help"]),
+    (["read"], ["--credential", "INSIGHTLY_API_KEY", "read --help"]),
     (["write", "--credential", "c.json", "--resource", "contacts", "--mode", "merge"], ["--mode", "write --help"]),
     (["no-such-verb"], ["no-such-verb", "--help"]),
     ([], ["VERB", "--help"]),
