@@ -59,7 +59,7 @@ def spec_resources(spec: Spec, credential: Credential, names: Sequence[str] | No
 
 
 def _resource(spec: Spec, credential: Credential, resource: Resource, typed: TypedColumns, start: str | None) -> Any:
-    hints = {"name": resource.name, "primary_key": resource.primary_key, "write_disposition": "merge",
+    hints = {"name": resource.name, "primary_key": list(resource.key_fields), "write_disposition": "merge",
              "columns": typed.columns}
     if resource.cursor is None or resource.paginator.single_request:
         def records() -> Iterator[list[dict]]:

@@ -68,28 +68,43 @@ def derive_all(spec: Spec, swagger: dict) -> dict[str, dict]:
     """Every record schema the spec names, keyed by its path relative to the spec root."""
     out: dict[str, dict] = {}
     for resource in spec.resources.values():
-        out[_relative(spec, resource.schema_path)] = derive(resource, swagger)
+        out[_relative(spec, resource.schema_path)] = derive(resource, swagger, spec)
     return dict(sorted(out.items()))
 
 
-def derive(resource: Resource, swagger: dict) -> dict:
-    """One resource's record schema from the 200 response of its `GET path` (a dynamic template's
-    `${object_name}` is the Swagger's `{objectName}`)."""
+def derive(resource: Resource, swagger: dict, spec: Spec | None = None) -> dict:
+    """One resource's record schema from the success response of its `GET path` (a dynamic template's
+    `${object_name}` is the Swagger's `{objectName}`, a child's `{parent.*}` the Swagger's parameter);
+    a flattened stream's from the items of its parent's array field. Records read under a parent get
+    the parent's key first."""
     name = resource.name
     path = swagger_path_of(resource)
     swagger_path = match_swagger_path(path, swagger["paths"], custom_object=resource.dynamic is not None)
     if swagger_path is None or "get" not in swagger["paths"][swagger_path]:
         raise SystemExit(f"{name}: no GET {path} in the Swagger")
-    response = swagger["paths"][swagger_path]["get"]["responses"]["200"]["schema"]
+    responses = swagger["paths"][swagger_path]["get"]["responses"]
+    response = next(responses[code]["schema"] for code in ("200", "201") if "schema" in responses.get(code, {}))
     entity = _resolve(response.get("items", response), swagger)
     title = entity.get("title", name)
     properties = _properties(entity, swagger)
+    if resource.flatten is not None:  # the converted items of the array (live-only arrays included)
+        field = resource.flatten.field
+        title, properties = f"{title} {field}", properties[field]["items"]["properties"]
+        entity = {}
+    declared = resource.child or resource.flatten
+    if declared is not None and declared.parent_key_field not in properties:
+        parent_key = _parent_key(spec, declared.parent, swagger) if spec is not None else {"type": ["integer", "null"]}
+        properties = {declared.parent_key_field: {**parent_key, "x-source": "parent",
+                                                  "description": f"The key of the {declared.parent} record "
+                                                                 "this one was read under (added by the connector)."},
+                      **properties}
     has_create = "create" in resource.write
     create_only = _create_only(resource, entity, properties) if has_create else []
     for field in create_only:
         properties[field]["x-create-only"] = True
     required = [field for field in entity.get("required", [])
-                if not properties.get(field, {}).get("readOnly") or field in create_only]
+                if not properties.get(field, {}).get("readOnly") or field in create_only] \
+        if resource.child is None and resource.flatten is None else []  # read-only: no create here
     required += [field for field in _parent_fields(resource) if field not in required]
     cursor = resource.incremental["cursor_field"] if resource.incremental else None
     notes = " ".join(filter(None, [_LENIENCY, ENTITY_NOTES.get(title), _create_only_note(create_only)]))
@@ -101,6 +116,7 @@ def derive(resource: Resource, swagger: dict) -> dict:
         "additionalProperties": True,
         "x-resource": name,
         "x-primary-key": resource.primary_key,
+        **({"x-key-fields": list(resource.key_fields)} if declared is not None else {}),
         "x-cursor-field": cursor,
         "x-required-on-create": required,
         "properties": properties,
@@ -111,7 +127,15 @@ def swagger_path_of(resource: Resource) -> str:
     path = resource.path
     for placeholder, swagger_name in DYNAMIC_PLACEHOLDERS.items():
         path = path.replace(placeholder, swagger_name)
-    return path
+    return re.sub(r"\{parent\.[A-Za-z0-9_]+\}", "{id}", path, count=1)
+
+
+def _parent_key(spec: Spec, parent_name: str, swagger: dict) -> dict:
+    """The parent's primary key as its own record schema types it."""
+    parent = spec.resources[parent_name]
+    derived = derive(parent, swagger, spec)
+    return {key: value for key, value in derived["properties"][parent.primary_key].items()
+            if key in ("type", "format", "maxLength")}
 
 
 def match_swagger_path(path: str, swagger_paths: dict, *, custom_object: bool = False) -> str | None:

@@ -43,6 +43,13 @@ class StreamInfo:
     schema: dict = field(default_factory=dict)
     primary_key: str | None = None
     cursor_field: str | None = None
+    key_fields: tuple[str, ...] = ()  # when set: the whole key (a parent's key, then the primary key)
+
+
+def key_fields(stream: Any) -> list[str]:
+    """The fields identifying a stream's records: its declared key fields, else its primary key."""
+    declared = list(getattr(stream, "key_fields", None) or ())
+    return declared or ([stream.primary_key] if stream.primary_key else [])
 
 
 # -- Airbyte message builders ------------------------------------------------------------------------
@@ -87,8 +94,8 @@ def airbyte_stream(stream: Stream) -> dict:
         "json_schema": typed_schema(stream.schema, airbyte=True) if stream.schema else {"type": "object"},
         "supported_sync_modes": ["full_refresh", "incremental"] if stream.cursor_field else ["full_refresh"],
     }
-    if stream.primary_key:
-        entry["source_defined_primary_key"] = [[stream.primary_key]]
+    if key_fields(stream):
+        entry["source_defined_primary_key"] = [[field] for field in key_fields(stream)]
     if stream.cursor_field:
         entry["source_defined_cursor"] = True
         entry["default_cursor_field"] = [stream.cursor_field]
@@ -137,7 +144,7 @@ def singer_schema(stream: StreamInfo) -> dict:
         "type": "SCHEMA",
         "stream": stream.name,
         "schema": typed_schema(stream.schema) if stream.schema else {"type": "object"},
-        "key_properties": [stream.primary_key] if stream.primary_key else [],
+        "key_properties": key_fields(stream),
         "bookmark_properties": [stream.cursor_field] if stream.cursor_field else [],
     }
 

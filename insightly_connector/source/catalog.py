@@ -23,12 +23,15 @@ class Selection:
 
 
 def resolve_resources(client: Client, spec: Spec, names: list[str] | None = None) -> list[Resource]:
-    """Resources to read, in spec order; `None` selects every readable one (custom objects included)."""
+    """Resources to read, in spec order; `None` selects every readable one (custom objects included)
+    but the opt-in ones (child streams: one request per parent), which are read only when named."""
     return select(client, spec, names).resources
 
 
-def select(client: Client, spec: Spec, names: list[str] | None = None) -> Selection:
-    static = [r for r in spec.resources.values() if not r.dynamic]
+def select(client: Client, spec: Spec, names: list[str] | None = None, *, with_opt_in: bool = False) -> Selection:
+    """`with_opt_in` keeps the opt-in resources in the default selection (discover lists everything)."""
+    default = with_opt_in or names is not None
+    static = [r for r in spec.resources.values() if not r.dynamic and (default or not r.opt_in)]
     templates = [r for r in spec.resources.values() if r.dynamic]
     wanted = None if names is None else list(dict.fromkeys(names))
     needs_live = wanted is None or any(name not in spec.resources for name in wanted) or any(

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from insightly_connector.errors import AccessDenied
-from insightly_connector.http.client import Client
+from insightly_connector.http.client import Client, requests_per_second
 from insightly_connector.source.catalog import select
+from insightly_connector.source.children import count_parents, estimate
 from insightly_connector.source.custom_fields import extend_schema, fetch_custom_fields
 from insightly_connector.spec.loader import Spec
 from insightly_connector.spec.model import Resource
@@ -25,6 +26,8 @@ class CatalogEntry:
     cursor_field: str | None
     capabilities: dict[str, bool]
     schema: dict
+    key_fields: list[str] = field(default_factory=list)  # the primary key, after the parent's key when read under one
+    cost: dict | None = None  # a child stream's estimated requests per full read (one per parent)
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -40,17 +43,43 @@ class Catalog:
 
 
 def discover(client: Client, spec: Spec, names: list[str] | None = None) -> Catalog:
-    selection = select(client, spec, names)
+    """Every resource (opt-in child streams included, each with its estimated cost)."""
+    selection = select(client, spec, names, with_opt_in=True)
     warnings = list(selection.warnings)
     entries = []
+    parent_counts: dict[str, int | None] = {}
     for resource in selection.resources:
         schema = resource.schema
         try:
             schema = extend_schema(schema, fetch_custom_fields(client, spec, resource), spec)
         except AccessDenied as exc:
             warnings.append(f"{resource.name}: custom fields not readable ({exc.category})")
-        entries.append(_entry(resource, schema))
+        entry = _entry(resource, schema, _cost(client, spec, resource, parent_counts, warnings))
+        declared = resource.child or resource.flatten
+        if declared is not None:  # read incrementally in its parent's window, when the parent has one
+            entry.capabilities["incremental"] = spec.resources[declared.parent].cursor is not None
+        entries.append(entry)
     return Catalog(entries, warnings)
+
+
+def _cost(client: Client, spec: Spec, resource: Resource, counts: dict[str, int | None],
+          warnings: list[str]) -> dict | None:
+    """A child stream's estimated requests for a full read: one per parent (counted live, once per parent)."""
+    if resource.child is None:
+        return None
+    parent = spec.resources[resource.child.parent]
+    if parent.name not in counts:
+        try:
+            counts[parent.name] = count_parents(client, parent)
+        except AccessDenied as exc:
+            counts[parent.name] = None
+            warnings.append(f"{parent.name}: not readable ({exc.category}), so neither are its child streams")
+    parents = counts[parent.name]
+    if parents is None:
+        return {"per": "parent", "parent": parent.name, "parents": None, "requests": None}
+    found = estimate(parents, parent, requests_per_second(spec, client.credential))
+    return {"per": "parent", "parent": parent.name, "parents": parents, "requests": found.requests,
+            "text": found.describe()}
 
 
 def capabilities(resource: Resource) -> dict[str, bool]:
@@ -65,8 +94,9 @@ def capabilities(resource: Resource) -> dict[str, bool]:
     }
 
 
-def _entry(resource: Resource, schema: dict) -> CatalogEntry:
+def _entry(resource: Resource, schema: dict, cost: dict | None = None) -> CatalogEntry:
     cursor = resource.cursor.cursor_field if resource.cursor else None
     return CatalogEntry(name=resource.name, display_name=resource.display_name, endpoint=resource.endpoint,
                         path=resource.path, primary_key=resource.primary_key, cursor_field=cursor,
-                        capabilities=capabilities(resource), schema=schema)
+                        capabilities=capabilities(resource), schema=schema, key_fields=list(resource.key_fields),
+                        cost=cost)

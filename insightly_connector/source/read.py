@@ -17,11 +17,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from insightly_connector.errors import ApiError, ConfigError, ConnectorError, ExitCode, QuotaExhausted
-from insightly_connector.http.client import Client
+from insightly_connector.http.client import Client, requests_per_second
 from insightly_connector.http.error_policy import Action, Verb
 from insightly_connector.protocols.emitters import Emitter, StreamInfo
 from insightly_connector.protocols.progress import Progress
 from insightly_connector.source.catalog import resolve_resources
+from insightly_connector.source.children import ChildWalk, child_window_policy, estimate, gone_action
 from insightly_connector.source.incremental import CursorPolicy, Window
 from insightly_connector.source.pages import ResumePoint
 from insightly_connector.source.state import StateFile
@@ -95,9 +96,12 @@ def read(client: Client, spec: Spec, resources: Sequence[Resource | str] | None,
     run = _Run(client, spec, emitter, state, progress, limit, full_refresh, start_date)
     report = ReadReport(sampled=limit is not None)
     report.resources = [ResourceReport(resource.name) for resource in resources]
+    riders = run.riders(resources, report.resources)
     try:
         for resource, entry in zip(resources, report.resources, strict=True):
-            error, stop = run.resource(resource, entry)
+            if any(rider is resource for rode in riders.values() for rider, _ in rode):
+                continue  # emitted from its parent's pages, in the parent's turn
+            error, stop = run.resource(resource, entry, riders.get(resource.name, ()))
             report.error = report.error or error
             if stop:
                 break
@@ -129,25 +133,55 @@ class _Run:
         self.start_date = start_date
         self.pages_ahead = 1 if limit is not None else max(1, min(_MAX_PAGES_AHEAD, client.limiter.max_in_flight))
 
-    def resource(self, resource: Resource, report: ResourceReport) -> tuple[ConnectorError | None, bool]:
-        """Read one resource. Returns the error it ended with (if any) and whether the run must stop."""
-        stream = StreamInfo(resource.name, resource.schema or {}, resource.primary_key,
-                            resource.cursor.cursor_field if resource.cursor else None)
+    def riders(self, resources: Sequence[Resource],
+               reports: Sequence[ResourceReport]) -> dict[str, list[tuple[Resource, ResourceReport]]]:
+        """Flattened streams read from their parent's pages in this run (parent name -> streams): those
+        whose parent is read too, in the same window (the same saved state, the same refresh), so the
+        items come at no extra request. Any other flattened stream walks its parent's list itself."""
+        chosen = {resource.name: resource for resource in resources}
+        riders: dict[str, list[tuple[Resource, ResourceReport]]] = {}
+        if self.limit is not None:
+            return riders
+        for resource, report in zip(resources, reports, strict=True):
+            parent = chosen.get(resource.flatten.parent) if resource.flatten else None
+            if parent is None or parent.child or parent.flatten or parent.paginator.single_request:
+                continue
+            same_state = self.state.resource(resource.name) == self.state.resource(parent.name)
+            if same_state and self._full_refresh(resource.name) == self._full_refresh(parent.name):
+                riders.setdefault(parent.name, []).append((resource, report))
+        for name in list(self.state.document["resources"]):
+            if not self.state.document["resources"][name]:
+                self.state.forget(name)  # the comparison above made empty entries; they mean nothing
+        return riders
+
+    def resource(self, resource: Resource, report: ResourceReport,
+                 riders: Sequence[tuple[Resource, ResourceReport]] = ()) -> tuple[ConnectorError | None, bool]:
+        """Read one resource (and the flattened streams riding on its pages). Returns the error it ended
+        with (if any) and whether the run must stop."""
+        stream = _stream_info(resource)
         requests_before = self.client.stats["requests"]
         try:
-            if resource.paginator.single_request:
+            if resource.child is not None:
+                self._read_children(resource, stream, report)
+            elif resource.paginator.single_request:
                 self._read_unpaged(resource, stream, report)
             else:
-                self._read_paged(resource, stream, report)
-            self.emitter.end_stream(resource.name, "COMPLETE")
-            report.status = "complete"
+                self._read_paged(resource, stream, report, riders)
+            for name in [resource.name, *(rider.name for rider, _ in riders)]:
+                self.emitter.end_stream(name, "COMPLETE")
+            for each in [report, *(rider_report for _, rider_report in riders)]:
+                each.status = "complete"
             return None, False
         except ConnectorError as error:
+            for rider, rider_report in riders:
+                self._failed(_stream_info(rider), rider_report, error)
             return self._failed(stream, report, error)
         finally:
             report.requests = self.client.stats["requests"] - requests_before
-            self.progress.resource_finished(resource.name, report.status, report.records, report.pages,
-                                            report.requests, self.client.quota_remaining)
+            for name, each in [(resource.name, report), *((rider.name, r) for rider, r in riders)]:
+                self.progress.resource_finished(name, each.status, each.records, each.pages,
+                                                each.requests if each is not report else report.requests,
+                                                self.client.quota_remaining)
 
     # -- one resource ------------------------------------------------------------------------------
 
@@ -166,19 +200,27 @@ class _Run:
         self.state.forget(resource.name)  # nothing to resume or continue from: one request reads it all
         self._checkpoint(resource.name, {})
 
-    def _read_paged(self, resource: Resource, stream: StreamInfo, report: ResourceReport) -> None:
+    def _read_paged(self, resource: Resource, stream: StreamInfo, report: ResourceReport,
+                    riders: Sequence[tuple[Resource, ResourceReport]] = ()) -> None:
+        """Page through the resource's list (a flattened stream: its parent's list, emitting the items);
+        `riders` are flattened streams emitted from these same pages, their state kept equal to this one's."""
         name = resource.name
+        walked = self.spec.resources[resource.flatten.parent] if resource.flatten else resource
         entry = self.state.resource(name)
-        window, resume = self._window(name, resource.cursor, entry)
-        request = resource.list_request()
+        window, resume = self._window(name, walked.cursor, entry)
+        request = walked.list_request()
         if window is not None and window.incremental:
-            request = resource.since_request(window.request_bound())
+            request = walked.since_request(window.request_bound())
             report.mode = "incremental"
-        pager = resource.paginator.walk(self.client, request, record_limit=self.limit, prefetch=self.pages_ahead,
-                                        start=ResumePoint(resume.get("position", 0), resume.get("last_pk")))
+        pager = walked.paginator.walk(self.client, request, record_limit=self.limit, prefetch=self.pages_ahead,
+                                      start=ResumePoint(resume.get("position", 0), resume.get("last_pk")))
         report.resumed = bool(resume) and pager.resumable
         fresh = report.mode == "full" and not report.resumed
-        self.emitter.begin_stream(stream, fresh=fresh, resume_output=resume.get("output") if report.resumed else None)
+        for each, each_report in [(resource, report), *riders]:
+            each_report.mode, each_report.resumed = report.mode, report.resumed
+            saved = self.state.resource(each.name).get("in_progress") or {}
+            self.emitter.begin_stream(_stream_info(each), fresh=fresh,
+                                      resume_output=saved.get("output") if report.resumed else None)
         self.progress.resource_started(name, since=window.cursor_text if window else None, resumed=report.resumed)
         pages = pager.pages()
         try:
@@ -186,19 +228,24 @@ class _Run:
                 if window is not None:
                     if window.sync_start is None:
                         window.start(self.client.server_time() - timedelta(seconds=time.monotonic() - page.sent_at))
-                    records = window.select(page.records, resource.primary_key)
+                    records = window.select(page.records, walked.primary_key)
                 else:
                     records = page.records
                 if self.limit is not None:
                     records = records[: self.limit - report.records]
-                self.emitter.write_records(name, records)
-                self.emitter.flush()
-                report.records += len(records)
-                report.pages += 1
                 progress = window.in_progress() if window is not None else {"mode": "full"}
-                entry["in_progress"] = {**progress, "last_pk": page.last_key, "position": page.position,
-                                        "output": self.emitter.output_checkpoint(name)}
-                self._checkpoint(name, entry)
+                for each, each_report in [(resource, report), *riders]:
+                    emitted = each.flatten.items(records, walked.primary_key) if each.flatten else records
+                    self.emitter.write_records(each.name, emitted)
+                    each_report.records += len(emitted)
+                    each_report.pages += 1
+                self.emitter.flush()
+                for each, _ in [(resource, report), *riders]:
+                    self.state.document["resources"][each.name] = {
+                        **entry, "in_progress": {**progress, "last_pk": page.last_key, "position": page.position,
+                                                 "output": self.emitter.output_checkpoint(each.name)}}
+                entry = self.state.resource(name)
+                self._checkpoint(name, entry, also=[rider.name for rider, _ in riders])
                 self.progress.page(name, report.records, report.pages, self.client.quota_remaining)
                 if self.limit is not None and report.records >= self.limit:
                     break
@@ -208,9 +255,72 @@ class _Run:
         entry.pop("in_progress", None)
         if window is not None and self.limit is None:
             entry.update(window.completed())
+        for each, _ in [(resource, report), *riders]:
+            if entry:
+                self.state.document["resources"][each.name] = dict(entry)
+            else:
+                self.state.forget(each.name)  # a finished read of a resource without a cursor leaves nothing
+        self._checkpoint(name, entry, also=[rider.name for rider, _ in riders])
+
+    def _read_children(self, resource: Resource, stream: StreamInfo, report: ResourceReport) -> None:
+        """Walk the parents (all, or those changed since the cursor), emit each one's children, save state
+        positioned at that parent (see source/children.py)."""
+        name = resource.name
+        parent = self.spec.resources[resource.child.parent]
+        entry = self.state.resource(name)
+        window, resume = self._window(name, child_window_policy(resource, parent), entry)
+        walk = ChildWalk(self.client, resource, parent, window=window, resume=resume, prefetch=self.pages_ahead,
+                         skip_action=gone_action(self.spec),
+                         on_first_page=lambda total: self._tell_cost(name, parent, total, resumed=bool(resume)))
+        report.mode = "incremental" if window is not None and window.incremental else "full"
+        report.resumed = bool(resume) and walk.resumable
+        self.emitter.begin_stream(stream, fresh=report.mode == "full" and not report.resumed,
+                                  resume_output=resume.get("output") if report.resumed else None)
+        self.progress.resource_started(name, since=window.cursor_text if window else None, resumed=report.resumed)
+        parents = walk.parents()
+        try:
+            for done in parents:
+                records = done.records
+                if self.limit is not None:
+                    records = records[: self.limit - report.records]
+                self.emitter.write_records(name, records)
+                self.emitter.flush()
+                report.records += len(records)
+                report.pages += 1
+                progress = window.in_progress() if window is not None else {"mode": "full"}
+                entry["in_progress"] = {**progress, "last_pk": done.parent_key, "position": done.position,
+                                        "output": self.emitter.output_checkpoint(name)}
+                self._checkpoint(name, entry)
+                self.progress.page(name, report.records, report.pages, self.client.quota_remaining)
+                if self.limit is not None and report.records >= self.limit:
+                    break
+        finally:
+            parents.close()
+        if walk.parents_gone:
+            self.emitter.log("INFO", f"{name}: {walk.parents_gone} parents were deleted during the read")
+        if walk.parents_unaddressed:
+            self.emitter.log("INFO", f"{name}: {walk.parents_unaddressed} parents lack a value its path "
+                                     f"{resource.path} needs, so have none")
+        entry.pop("in_progress", None)
+        if window is not None and self.limit is None:
+            entry.update(window.completed())
         if not entry:
-            self.state.forget(name)  # a finished read of a resource without a cursor leaves nothing
+            self.state.forget(name)
         self._checkpoint(name, entry)
+
+    def _tell_cost(self, name: str, parent: Resource, parents: int | None, *, resumed: bool) -> None:
+        """At the start of a child stream's read: the requests it will take, against what is left today
+        (for a resumed read, the parents of the whole walk: those before the stop are not asked again)."""
+        if parents is None:
+            return
+        pace = requests_per_second(self.spec, self.client.credential)
+        text = f"{name}: {estimate(parents, parent, pace).describe()}{' for the whole walk' if resumed else ''}"
+        remaining = self.client.quota_remaining
+        if remaining is not None and parents > remaining:
+            text += (f"; only {remaining:,} requests are left today, so the read will stop when they run out "
+                     "and the next run resumes at the parent it reached")
+        self.progress.note(text)
+        self.emitter.log("INFO", text)
 
     def _window(self, name: str, policy: CursorPolicy | None, entry: dict) -> tuple[Window | None, dict]:
         """The window to read (a resumed one, an incremental one, or a full one) and where to resume."""
@@ -235,13 +345,16 @@ class _Run:
     def _full_refresh(self, name: str) -> bool:
         return self.full_refresh is True or (not isinstance(self.full_refresh, bool) and name in self.full_refresh)
 
-    def _checkpoint(self, name: str, entry: dict) -> None:
+    def _checkpoint(self, name: str, entry: dict, also: Sequence[str] = ()) -> None:
         """Persist progress (after the records are flushed; when there is a file) and tell the protocol
-        about it (always, but in sample mode: a platform keeps the state it is told)."""
+        about it (always, but in sample mode: a platform keeps the state it is told). `also` names
+        streams whose state moved with this one (flattened streams riding on its pages)."""
         if self.limit is not None:
             return
         self.state.save()
         self.emitter.state(name, entry, self.state.document)
+        for other in also:
+            self.emitter.state(other, self.state.document["resources"].get(other, {}), self.state.document)
 
     # -- failures ----------------------------------------------------------------------------------
 
@@ -271,6 +384,11 @@ class _Run:
         return self.spec.http.errors.resolve(error.status, Verb.READ).action
 
 
+def _stream_info(resource: Resource) -> StreamInfo:
+    cursor = resource.cursor.cursor_field if resource.cursor else None
+    return StreamInfo(resource.name, resource.schema or {}, resource.primary_key, cursor, resource.key_fields)
+
+
 # -- the state file, checked against the spec ---------------------------------------------------------
 
 
@@ -288,6 +406,9 @@ def check_state(spec: Spec, state: StateFile, *, full_refresh: bool = False, now
         resource = _state_resource(spec, name)
         if resource is None:
             continue
+        declared = resource.child or resource.flatten
+        if declared is not None:  # a child's or flattened stream's state holds its parent's keys and dates
+            resource = spec.resources.get(declared.parent, resource)
         problem = _entry_problem(f"resources.{name}", entry, resource, None if full_refresh else now)
         if problem:
             raise ConfigError(f"{state.label}: {problem}")

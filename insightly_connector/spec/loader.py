@@ -17,6 +17,8 @@ from urllib.parse import quote
 
 from insightly_connector.destination.templates import WriteTemplates
 from insightly_connector.errors import ConfigError
+from insightly_connector.source.children import ChildPolicy
+from insightly_connector.source.flatten import FlattenPolicy
 from insightly_connector.source.incremental import CursorPolicy
 from insightly_connector.source.paginators import compile_paginator
 from insightly_connector.spec.credential_policy import CredentialPolicy
@@ -127,7 +129,30 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
             spec.resources[name] = _build_resource(spec, name, raw, {}, None)
     for name, raw in spec._raw_templates.items():
         spec.expand_dynamic(name, [{raw["dynamic"]["name_field"]: "Sample"}])  # fail at load, not live
+    for resource in spec.resources.values():
+        _check_parent(spec, resource)
     return spec
+
+
+def _check_parent(spec: Spec, resource: Resource) -> None:
+    """A child or flattened stream hangs off a static, paged resource (an incremental one for a child
+    read incrementally), and a child's path names the parent record with {parent.*} macros."""
+    declared = resource.child or resource.flatten
+    if declared is None:
+        return
+    where = f"{spec.path.name}: resources.{resource.name}.{'child' if resource.child else 'flatten'}.parent"
+    parent = spec.resources.get(declared.parent)
+    if parent is None:
+        raise ConfigError(unknown(f"{where}: resource {declared.parent!r}", declared.parent, spec.resources))
+    if parent.dynamic or parent.child or parent.flatten or parent.paginator.single_request:
+        raise ConfigError(f"{where}: {declared.parent!r} must be a static, paged resource of its own")
+    if resource.write:
+        raise ConfigError(f"{where}: a stream read under a parent is read-only here")
+    if resource.child and not any(m.startswith("parent.") for m in runtime_macros(resource.path)):
+        raise ConfigError(f"{where}: the path {resource.path!r} names no {{parent.*}} value")
+    if resource.flatten and spec.schemas_loaded and resource.flatten.field not in \
+            (parent.schema.get("properties") or {}):
+        raise ConfigError(f"{where}: {resource.flatten.field!r} is not a field of {parent.schema_path.name}")
 
 
 def _require(block: Mapping[str, Any], keys: Iterable[str], where: str) -> None:
@@ -188,6 +213,8 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
         cursor=CursorPolicy.from_config(incremental) if incremental else None,
         writes=WriteTemplates.compile(raw["primary_key"], write),
         dynamic_source=dynamic_source,
+        child=ChildPolicy.compile(raw["child"]) if "child" in raw else None,
+        flatten=FlattenPolicy.compile(raw["flatten"]) if "flatten" in raw else None,
     )
     _check_resource(resource, raw, where)
     return resource

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from insightly_connector.destination.templates import WriteTemplates
+from insightly_connector.source.children import ChildPolicy
+from insightly_connector.source.flatten import FlattenPolicy
 from insightly_connector.source.incremental import CursorPolicy
 from insightly_connector.source.pages import ListRequest
 from insightly_connector.source.paginators import Paginator
@@ -47,7 +49,8 @@ class Resource:
 
     Three kinds: static (`dynamic` is None); a dynamic template (`dynamic` set, `dynamic_source`
     None, `${object_*}` placeholders kept: not readable until expanded); and a resource expanded
-    from a template (`dynamic` describes the object, `dynamic_source` names the template)."""
+    from a template (`dynamic` describes the object, `dynamic_source` names the template). A static
+    one may be read under a parent (`child`) or flattened from a parent's nested array (`flatten`)."""
 
     name: str
     display_name: str
@@ -71,6 +74,21 @@ class Resource:
     cursor: CursorPolicy | None
     writes: WriteTemplates
     dynamic_source: str | None = None
+    child: ChildPolicy | None = None  # read under each record of a parent resource (one request per parent)
+    flatten: FlattenPolicy | None = None  # the items of a parent's nested array (no request of its own)
+
+    @property
+    def key_fields(self) -> tuple[str, ...]:
+        """What identifies a record: the primary key, preceded by the parent's key for records read
+        under a parent (a tag name or a list id is unique only within its parent)."""
+        declared = self.child or self.flatten
+        return tuple(dict.fromkeys(filter(None, (declared.parent_key_field if declared else None,
+                                                 self.primary_key))))
+
+    @property
+    def opt_in(self) -> bool:
+        """Read only when asked for by name: a child stream costs one request per parent."""
+        return self.child is not None
 
     def list_request(self) -> ListRequest:
         """The plain list of this resource (no incremental bound)."""

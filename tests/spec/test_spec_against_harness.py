@@ -12,6 +12,7 @@ from jsonschema import Draft7Validator
 from insightly_connector.http.client import Client
 from insightly_connector.http.limiter import RateLimiter
 from insightly_connector.spec.credential import load_credential
+from insightly_connector.spec.templating import render_runtime
 
 Harness = getattr(pytest.importorskip("insightly_connector.harness"), "Harness", None)
 pytestmark = pytest.mark.skipif(Harness is None, reason="the harness package has no Harness yet")
@@ -62,9 +63,34 @@ def test_check_request_answers_with_the_identity_fields(spec, client):
 
 def test_every_static_resource_reads_and_fits_its_schema(spec, client):
     for resource in spec.resources.values():
-        if resource.dynamic:
-            continue
+        if resource.dynamic or resource.child or resource.flatten:
+            continue  # streams read under a parent: the next test
         _assert_fits(resource, _first_page(client, resource, resource.path))
+
+
+def test_every_child_route_answers_and_flattened_items_fit(spec, client):
+    """A child stream's route answers under each of its parent's first records, and what it answers (with
+    the parent's key added) fits the child's schema; a flattened stream's items fit theirs. Across all of
+    them the harness serves records, so the checks are not run on nothing."""
+    served = 0
+    for resource in spec.resources.values():
+        declared = resource.child or resource.flatten
+        if declared is None:
+            continue
+        parent = spec.resources[declared.parent]
+        parents = _first_page(client, parent, parent.path)
+        assert parents, f"{resource.name}: its parent {parent.name} has no record in the harness"
+        if resource.flatten:
+            records = resource.flatten.items(parents, parent.primary_key)
+        else:
+            records = []
+            for record in parents:
+                key = record[parent.primary_key]
+                path = render_runtime(resource.path, {"parent": {**record, "id": key}})
+                records += [{declared.parent_key_field: key, **child} for child in _first_page(client, resource, path)]
+        _assert_fits(resource, records)
+        served += len(records)
+    assert served > 0
 
 
 def test_every_incremental_search_answers_and_fits(spec, client):

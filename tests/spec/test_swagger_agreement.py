@@ -85,15 +85,23 @@ def test_every_read_path_is_a_get_of_the_swagger(spec, swagger, locate):
         assert found and "get" in swagger["paths"][found], resource.name
         if resource.dynamic:
             assert found in ("/{objectName}", "/CustomFields/{objectName}"), resource.name
+        elif resource.child:  # /Contacts/{parent.id}/FileAttachments is /Contacts/{id}/FileAttachments
+            assert _parameters_blank(found) == _parameters_blank(resource.path), resource.name
         elif resource.path.startswith("/CustomFields/"):
             assert found == "/CustomFields/{objectName}"
         else:
             assert found == resource.path, f"{resource.name}: {resource.path} is not literally in the Swagger"
 
 
+def _parameters_blank(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
 def test_custom_field_metadata_resources_mirror_the_objects_with_custom_fields(spec):
     metadata_paths = {r.path for r in spec.resources.values() if r.path.startswith("/CustomFields/")}
     for resource in spec.resources.values():
+        if resource.child or resource.flatten:
+            continue  # read under a parent: its custom fields are the parent's resource's business
         has_custom_fields = "CUSTOMFIELDS" in resource.schema["properties"]
         assert (resource.custom_fields_path is not None) == has_custom_fields, resource.name
         if resource.custom_fields_path:
@@ -165,6 +173,9 @@ def _swagger_allows(swagger, locate, resource, mode: str) -> bool:
 
 def test_write_modes_are_exactly_those_the_swagger_allows(spec, swagger, locate):
     for resource in spec.resources.values():
+        if resource.child or resource.flatten:
+            assert resource.write_modes == (), f"{resource.name}: a stream read under a parent is read-only"
+            continue
         allowed = tuple(mode for mode in ("create", "update", "upsert", "delete")
                         if _swagger_allows(swagger, locate, resource, mode))
         assert resource.write_modes == allowed, resource.name

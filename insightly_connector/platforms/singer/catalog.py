@@ -15,7 +15,7 @@ from typing import Any
 from insightly_connector.errors import ConfigError
 from insightly_connector.platforms.json_file import read_streams
 from insightly_connector.platforms.selection import StreamSelection
-from insightly_connector.protocols.emitters import Stream
+from insightly_connector.protocols.emitters import Stream, key_fields
 from insightly_connector.protocols.typed_dates import typed_schema
 
 INCREMENTAL, FULL_TABLE = "INCREMENTAL", "FULL_TABLE"
@@ -27,9 +27,11 @@ def singer_catalog(streams: list[Stream]) -> dict[str, Any]:
 
 def singer_stream(stream: Stream) -> dict[str, Any]:
     schema = typed_schema(stream.schema) if stream.schema else {"type": "object", "properties": {}}
-    keys = [stream.primary_key] if stream.primary_key else []
+    keys = key_fields(stream)
     automatic = {*keys, *([stream.cursor_field] if stream.cursor_field else [])}
-    top: dict[str, Any] = {"inclusion": "available", "selected-by-default": True, "table-key-properties": keys}
+    opt_in = getattr(stream, "cost", None) is not None  # a child stream: one request per parent
+    top: dict[str, Any] = {"inclusion": "available", "selected-by-default": not opt_in,
+                           "table-key-properties": keys}
     entry: dict[str, Any] = {"tap_stream_id": stream.name, "stream": stream.name, "schema": schema,
                              "key_properties": keys}
     if stream.cursor_field:
