@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from insightly_connector.spec.loader import load_spec  # the server loads only for this verb
-    from insightly_connector.ui.server import UiApp, UiServer
+    from insightly_connector.ui.app import UiApp
+    from insightly_connector.ui.server import UiServer
 
     spec = load_spec(args.config) if args.config else load_spec()
     app = UiApp(spec, args.credential, args.runs, parse_pod_base_urls(args.pod_base_url))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from insightly_connector.errors import ConfigError, ConnectorError
+from insightly_connector.errors import ConnectorError
 from insightly_connector.http.client import Client
 from insightly_connector.protocols.memory import MemoryEmitter
 from insightly_connector.redaction import process_redactor
@@ -48,8 +48,3 @@ def sample(spec: Spec, credential: Credential, name: str) -> dict[str, Any]:
         columns.update(dict.fromkeys(record))
     return {"resource": name, "columns": list(columns), "records": records[:SAMPLE_SIZE]}
 
-
-def require_saved(credential: Credential | None) -> Credential:
-    if credential is None:
-        raise ConfigError("no credential is saved yet: fill in the form and press Save first")
-    return credential

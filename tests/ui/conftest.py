@@ -14,7 +14,8 @@ import pytest
 
 from insightly_connector.harness import Harness
 from insightly_connector.spec.loader import Spec, load_spec
-from insightly_connector.ui.server import UiApp, UiServer
+from insightly_connector.ui.app import UiApp
+from insightly_connector.ui.server import UiServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
