@@ -48,10 +48,14 @@ def page(browser):
     page = context.new_page()
     page.set_default_timeout(PAGE_TIMEOUT_MS)
     errors: list[str] = []
+    elsewhere: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("request", lambda request: None if request.url.startswith(("http://127.0.0.1:", "data:"))
+            else elsewhere.append(request.url))
     yield page
     context.close()
     assert not errors, f"the page threw: {errors}"
+    assert not elsewhere, f"the page asked outside 127.0.0.1 (it must work offline): {elsewhere}"
 
 
 @pytest.fixture(scope="module")
