@@ -62,6 +62,16 @@ class Progress:
         self._draw(f"write {report.resource}: {done}/{report.records} records, {report.confirmed} confirmed, "
                    f"{counts['rejected']} rejected, {rate:.1f} rec/s")
 
+    def probed(self, done: int, total: int) -> None:
+        """A check's access probe: how many resources of how many have answered."""
+        now = time.monotonic()
+        if self.quiet or (done < total and now - self._last_draw < self.interval):
+            return
+        self._last_draw = now
+        self._draw(f"probed {done} of {total} resources")
+        if done == total:
+            self._end_live()
+
     def resource_finished(self, name: str, status: str, records: int, pages: int, requests: int,
                           quota_remaining: int | None = None) -> None:
         self._line(f"{name}: {status}: {records} records, {pages} pages, {requests} requests"
