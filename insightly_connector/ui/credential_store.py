@@ -61,16 +61,18 @@ class CredentialStore:
         return merged
 
     def save(self, fields: dict[str, Any]) -> None:
-        """Replace the file atomically; it is created 0600 and never exists with wider permissions."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        """Replace the file atomically; it is created 0600 and never exists with wider permissions. A symbolic
+        link is kept: the file it points to is the one replaced, as with the state file."""
+        target = self.path.resolve() if self.path.is_symlink() else self.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         try:
             os.fchmod(handle, FILE_MODE)
             with os.fdopen(handle, "wb") as file:
                 file.write(json.dumps(fields, indent=2).encode() + b"\n")
                 file.flush()
                 os.fsync(file.fileno())
-            os.replace(temp, self.path)
+            os.replace(temp, target)
         except BaseException:
             with contextlib.suppress(OSError):
                 os.unlink(temp)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.client
 import json
 import socket
+import stat
 
 import pytest
 import requests
@@ -98,3 +99,16 @@ def test_only_the_built_assets_are_served(serve, tmp_path):
         response.read()
         assert response.status == 404, path
     connection.close()
+
+
+def test_save_through_a_symbolic_link_replaces_the_file_it_points_to(serve, harness, tmp_path):
+    real = tmp_path / "secrets" / "insightly.json"
+    real.parent.mkdir()
+    real.write_text("{}")
+    real.chmod(0o644)
+    link = tmp_path / "credential.json"
+    link.symlink_to(real)
+    assert post(serve(credential=link), "/api/save", fields_for(harness)).json()["saved"]
+    assert link.is_symlink() and json.loads(real.read_text())["api_key"] == harness.api_key
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600
+    assert [p.name for p in real.parent.iterdir()] == ["insightly.json"]  # no temp file left behind
