@@ -128,9 +128,9 @@ class ChildStore:
         if field is not None and record.get(field) is None:
             record[field] = self._next_key
             self._next_key += 1
-        for field in ("DATE_CREATED_UTC", "DATE_UPDATED_UTC"):
-            if field in self._template(kind, collection, parent_id) and field not in values:
-                record[field] = format_record_date(now)
+        for date_field in ("DATE_CREATED_UTC", "DATE_UPDATED_UTC"):
+            if date_field in self._template(kind, collection, parent_id) and date_field not in values:
+                record[date_field] = format_record_date(now)
         key = record.get(field) if field else len(stored)
         stored[key] = _Stored(record, now)
         self._children[kind, collection, parent_id] = dict(sorted(stored.items(), key=lambda kv: _order(kv[0])))

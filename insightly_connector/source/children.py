@@ -24,6 +24,7 @@ a value the child path names (an article with no language) has none either: it i
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -158,23 +159,33 @@ class ChildWalk:
                     self.window.start(self.client.server_time() - timedelta(seconds=time.monotonic() - page.sent_at))
                 records = page.records
                 first = page.position - len(records) + 1 if self.pager.resumable else 0
-                fetches: list[Future | list[dict]] = [
-                    executor.submit(self._children_of, record) if executor else self._children_of(record)
-                    for record in records]
-                try:
-                    for index, (record, fetched) in enumerate(zip(records, fetches, strict=True)):
-                        children = fetched.result() if isinstance(fetched, Future) else fetched
-                        self.parents_walked += 1
-                        yield ParentDone(children, record.get(self.parent.primary_key),
-                                         first + index if self.pager.resumable else 0)
-                finally:
-                    for fetched in fetches:
-                        if isinstance(fetched, Future):
-                            fetched.cancel()
+                for index, children in enumerate(self._children_in_order(executor, records)):
+                    self.parents_walked += 1
+                    yield ParentDone(children, records[index].get(self.parent.primary_key),
+                                     first + index if self.pager.resumable else 0)
         finally:
             pages.close()
             if executor is not None:
                 executor.shutdown(wait=True, cancel_futures=True)
+
+    def _children_in_order(self, executor: ThreadPoolExecutor | None, parents: list[dict]) -> Iterator[list[dict]]:
+        """Each parent's children, in parent order, with at most `prefetch` parents fetched ahead (a stop
+        wastes little, and memory holds a few parents' children, not a page's)."""
+        if executor is None:
+            yield from map(self._children_of, parents)
+            return
+        ahead: deque[Future] = deque()
+        waiting = iter(parents)
+        try:
+            for parent in waiting:
+                ahead.append(executor.submit(self._children_of, parent))
+                if len(ahead) >= self.prefetch:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
+        finally:
+            for future in ahead:
+                future.cancel()
 
     def _children_of(self, parent_record: dict) -> list[dict]:
         key = parent_record.get(self.parent.primary_key)

@@ -1,0 +1,212 @@
+"""Child streams (read under each parent record) and flattened streams (a parent's nested array), through
+the real runner over HTTP to the harness: what a full and an incremental read cost and return, that they
+are opt-in, that a spent quota stops at a parent and the next run resumes with nothing lost or repeated,
+and that a flattened stream read with its parent costs no request."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+import requests
+import yaml
+
+from insightly_connector.errors import ExitCode, QuotaExhausted
+from insightly_connector.http.client import Client
+from insightly_connector.http.limiter import UnlimitedLimiter
+from insightly_connector.platforms.singer.catalog import singer_catalog
+from insightly_connector.protocols.progress import Progress
+from insightly_connector.source.catalog import resolve_resources
+from insightly_connector.source.discover import discover
+from insightly_connector.spec.credential import load_credential
+from insightly_connector.spec.loader import load_spec
+
+CHILD = "contacts_file_attachments"
+HTTP_TIMEOUT = 10
+
+
+def children_served(harness, path_template: str, parent_collection: str, key_field: str) -> list[dict]:
+    """Every child the harness serves under every parent, fetched directly (not by the runner)."""
+    records = []
+    for key in harness.ids(parent_collection):
+        answer = requests.get(harness.base_url + path_template.format(key), auth=(harness.api_key, ""),
+                              params={"top": 500}, timeout=HTTP_TIMEOUT)
+        assert answer.status_code == 200, answer.text
+        records += [{key_field: key, **child} for child in answer.json()]
+    return records
+
+
+def child_requests(harness, suffix: str = "/FileAttachments") -> list:
+    return [e for e in harness.requests() if e.path.endswith(suffix)]
+
+
+def add_attachment(harness, contact: int, name: str) -> dict:
+    with harness.api.lock:
+        return harness.api.children.add("FileAttachments", "Contacts", contact,
+                                        {"FILE_NAME": name, "CONTENT_TYPE": "text/plain", "FILE_SIZE": 3})
+
+
+def spec_with(tmp_path: Path, resource: str, **child) -> object:
+    """connector.yaml with one child stream's `child` block changed (schemas/ linked in beside it)."""
+    source = load_spec().path
+    document = yaml.safe_load(source.read_text(encoding="utf-8"))
+    document["resources"][resource]["child"].update(child)
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "schemas").symlink_to(source.resolve().parent / "schemas", target_is_directory=True)
+    path = tmp_path / "connector.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    return load_spec(path)
+
+
+def test_child_streams_are_opt_in_and_discover_gives_their_cost(harness_factory, spec):
+    with harness_factory(contacts=12) as harness:
+        credential = load_credential({"name": "t", "api_key": harness.api_key, "base_url": harness.base_url}, spec)
+        with Client(spec, credential, limiter=UnlimitedLimiter()) as client:
+            default = {r.name for r in resolve_resources(client, spec, None)}
+            named = [r.name for r in resolve_resources(client, spec, [CHILD])]
+            catalog = discover(client, spec, [CHILD, "contacts", "contacts_tags"])
+    children = {r.name for r in spec.resources.values() if r.child}
+    flattened = {r.name for r in spec.resources.values() if r.flatten}
+    assert children and not children & default, "a child stream is in the default selection"
+    assert flattened <= default and named == [CHILD]
+    entry = {e.name: e for e in catalog.entries}
+    assert entry[CHILD].cost["parents"] == 12 and entry[CHILD].cost["requests"] == 13  # 12 parents + 1 page
+    assert entry["contacts"].cost is None and entry["contacts_tags"].cost is None
+    assert entry[CHILD].key_fields == ["CONTACT_ID", "FILE_ID"]
+    singer = {s["tap_stream_id"]: s["metadata"][0]["metadata"] for s in singer_catalog(catalog.entries)["streams"]}
+    assert singer[CHILD]["selected-by-default"] is False and singer["contacts"]["selected-by-default"] is True
+    assert singer[CHILD]["table-key-properties"] == ["CONTACT_ID", "FILE_ID"]
+
+
+def test_a_full_read_walks_every_parent_and_adds_its_key(harness_factory, read_in_process, tmp_path):
+    with harness_factory(contacts=12) as harness:
+        expected = children_served(harness, "/Contacts/{}/FileAttachments", "Contacts", "CONTACT_ID")
+        harness.clear_requests()
+        result = read_in_process(harness, [CHILD], state_path=tmp_path / "state.json")
+        asked = child_requests(harness)
+    assert result.report.error is None and result.report.resources[0].status == "complete"
+    assert expected, "the harness serves no attachment: the test would prove nothing"
+    assert result.lines() == expected  # parent order, each child once, the parent's key first
+    assert len(asked) == 12 and result.report.resources[0].requests == 13
+    assert all(e.query.get("updated_after_utc") is None for e in asked)
+
+
+def test_the_start_of_a_read_says_what_it_will_cost(harness_factory, spec, tmp_path):
+    from insightly_connector.protocols.emitters import make_emitter
+    from insightly_connector.redaction import process_redactor
+    from insightly_connector.source.read import read
+
+    with harness_factory(contacts=12, daily_quota=5) as harness:
+        credential = load_credential({"name": "t", "api_key": harness.api_key, "base_url": harness.base_url}, spec)
+        said = io.StringIO()
+        with Client(spec, credential, limiter=UnlimitedLimiter()) as client:
+            read(client, spec, [CHILD], emitter=make_emitter("jsonl", process_redactor, stdout=io.BytesIO()),
+                 progress=Progress(said, tty=False))
+    text = said.getvalue()
+    assert f"{CHILD}: about 13 requests (12 parents, one request each, plus 1 pages of parents" in text
+    assert "only 4 requests are left today" in text  # the quota, after the first page
+
+
+def test_an_incremental_read_asks_only_for_the_changed_parents(harness_factory, read_in_process, tmp_path):
+    state = tmp_path / "state.json"
+    with harness_factory(contacts=40) as harness:
+        read_in_process(harness, [CHILD], state_path=state)
+        harness.advance_clock(5)
+        changed = harness.ids("Contacts")[3:6]
+        for key in changed:
+            harness.update("Contacts", key, {"BACKGROUND": "changed"})
+        new = add_attachment(harness, changed[0], "fresh.txt")
+        harness.advance_clock(5)
+        harness.clear_requests()
+        result = read_in_process(harness, [CHILD], state_path=state)
+        asked = child_requests(harness)
+        searches = [e for e in harness.requests() if e.path == "/Contacts/Search"]
+    assert result.report.resources[0].mode == "incremental"
+    assert sorted(int(e.path.split("/")[2]) for e in asked) == sorted(changed), "walked more than the changed parents"
+    assert len(searches) == 1 and result.report.resources[0].requests == 1 + len(changed)
+    assert all(e.query.get("updated_after_utc") for e in asked), "the child route's own filter was not sent"
+    assert result.lines() == [{"CONTACT_ID": changed[0], **new}]
+
+
+def test_a_child_change_that_leaves_its_parent_alone(harness_factory, read_in_process, tmp_path):
+    """`parents: changed` reads a new attachment only when it moves its parent's updated date (the harness
+    option says whether it does); `parents: all` reads it either way, at one request per parent."""
+    every_parent = spec_with(tmp_path / "all", CHILD, parents="all")
+    found = {}
+    for touches in (False, True):
+        for spec_name, chosen in (("changed", None), ("all", every_parent)):
+            state = tmp_path / f"state-{touches}-{spec_name}.json"
+            with harness_factory(contacts=10) as harness:
+                harness.set_option("child_changes_touch_parent", touches)
+                extra = {"with_spec": chosen} if chosen is not None else {}
+                read_in_process(harness, [CHILD], state_path=state, **extra)
+                harness.advance_clock(5)
+                contact = harness.ids("Contacts")[2]
+                new = add_attachment(harness, contact, "quiet.txt")
+                harness.advance_clock(5)
+                harness.clear_requests()
+                result = read_in_process(harness, [CHILD], state_path=state, **extra)
+                read_new = result.lines() == [{"CONTACT_ID": contact, **new}]
+                found[touches, spec_name] = (read_new, len(result.lines()), len(child_requests(harness)))
+    assert found[False, "changed"] == (False, 0, 0), "missed, as the docs say: the parent did not change"
+    assert found[True, "changed"] == (True, 1, 1)
+    assert found[False, "all"] == (True, 1, 10) and found[True, "all"] == (True, 1, 10)
+
+
+def test_a_spent_quota_stops_at_a_parent_and_the_next_run_resumes_there(harness_factory, read_in_process, tmp_path):
+    state = tmp_path / "state.json"
+    with harness_factory(contacts=30) as harness:
+        expected = children_served(harness, "/Contacts/{}/FileAttachments", "Contacts", "CONTACT_ID")
+        harness.clear_requests()
+        harness.set_quota_remaining(9)  # the parents' page and 8 parents' children
+        stopped = read_in_process(harness, [CHILD], state_path=state)
+        saved = orjson.loads(state.read_bytes())["resources"][CHILD]["in_progress"]
+        harness.reset_quota()
+        harness.clear_requests()
+        resumed = read_in_process(harness, [CHILD], state_path=state)
+        final = orjson.loads(state.read_bytes())["resources"][CHILD]
+        asked_again = [int(e.path.split("/")[2]) for e in child_requests(harness)]
+        contacts = harness.ids("Contacts")
+    assert isinstance(stopped.report.error, QuotaExhausted) and stopped.report.exit_code == ExitCode.QUOTA
+    assert stopped.report.resources[0].status == "stopped"
+    assert saved["position"] == contacts.index(saved["last_pk"]) >= 7, "state is not at the last parent done"
+    assert resumed.report.exit_code == 0 and resumed.report.resources[0].resumed
+    assert stopped.lines() + resumed.lines() == expected, "lost or repeated children across the stop"
+    assert sorted(asked_again) == [c for c in contacts if c > saved["last_pk"]], "the resume asked a parent again"
+    assert "in_progress" not in final and final["cursor"]
+
+
+def test_a_flattened_stream_read_with_its_parent_costs_no_request(harness_factory, read_in_process, tmp_path):
+    with harness_factory(contacts=30) as harness:
+        alone = read_in_process(harness, ["contacts"], state_path=tmp_path / "alone.json")
+        together = read_in_process(harness, ["contacts", "contacts_tags"], state_path=tmp_path / "both.json")
+        apart = read_in_process(harness, ["contacts_tags"], state_path=tmp_path / "apart.json")
+    contacts = alone.lines()
+    tags = [{"CONTACT_ID": c["CONTACT_ID"], **tag} for c in contacts for tag in c["TAGS"]]
+    assert tags, "no contact has a tag: the test would prove nothing"
+    assert together.client_stats["requests"] == alone.client_stats["requests"]
+    assert together.lines() == contacts + tags  # one page of contacts, then its tags
+    assert [r.requests for r in together.report.resources] == [alone.report.resources[0].requests, 0]
+    assert apart.lines() == tags and apart.client_stats["requests"] == alone.client_stats["requests"]
+    both = orjson.loads((tmp_path / "both.json").read_bytes())["resources"]
+    assert both["contacts_tags"] == both["contacts"] and both["contacts"]["cursor"]
+
+
+@pytest.mark.parametrize("stream, suffix", [("opportunities_state_history", "/StateHistory"),
+                                            ("contacts_follow_state", "/Follow"),
+                                            ("prospects_static_list_memberships", "/StaticListMembership")])
+def test_unpaged_and_single_object_children(harness_factory, read_in_process, stream, suffix, spec):
+    resource = spec.resources[stream]
+    parent = spec.resources[resource.child.parent]
+    with harness_factory(contacts=12) as harness:
+        result = read_in_process(harness, [stream])
+        parents = harness.ids(parent.path.strip("/"))
+        asked = child_requests(harness, suffix)
+    rows = result.lines()
+    assert result.report.error is None and rows
+    assert len(asked) == len(parents) and all(not e.query for e in asked), "an unpaged route was sent paging"
+    assert {row[resource.child.parent_key_field] for row in rows} <= set(parents)
+    keys = [tuple(row[f] for f in resource.key_fields) for row in rows]
+    assert len(keys) == len(set(keys))
