@@ -205,7 +205,8 @@ def _probe(client: Client, spec: Spec, progress: ProbeProgress | None) -> list[R
     """One cheap read per static resource, in parallel up to the limiter's in-flight cap."""
     from concurrent.futures import ThreadPoolExecutor
 
-    resources = [r for r in spec.resources.values() if not r.dynamic]
+    # Streams read under a parent record (child, flattened) have no list of their own to probe.
+    resources = [r for r in spec.resources.values() if not r.dynamic and r.child is None and r.flatten is None]
     policy = spec.credential_policy.check
     results = []
     with ThreadPoolExecutor(max_workers=client.limiter.max_in_flight) as pool:
