@@ -26,6 +26,7 @@ import orjson
 from insightly_connector.errors import ConfigError, ConnectorError
 from insightly_connector.protocols.typed_dates import DateConverter, typed_schema
 from insightly_connector.redaction import Redactor
+from insightly_connector.source.raw_records import RawRecords
 
 if TYPE_CHECKING:
     from insightly_connector.source.discover import Catalog
@@ -257,11 +258,28 @@ class Emitter:
 
     # helpers ----------------------------------------------------------------------------------------
 
-    def _serialise(self, stream: str, records: list[dict]) -> bytes:
-        dumps = orjson.dumps
-        return b"".join([dumps(record, option=_NEWLINE) for record in records])
+    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes:
+        return self._enveloped(stream, records, b"", b"\n")
 
-    def _typed(self, stream: str, records: list[dict]) -> list[dict]:
+    def _enveloped(self, stream: str, records: Sequence[dict], head: bytes, tail: bytes) -> bytes:
+        """Each record between `head` and `tail`. A page read from the API is written as its own bytes
+        (`RawRecords`), dates made RFC 3339 in place for the typed outputs; parsed records (or a page
+        that cannot be copied exactly, e.g. pretty-printed) are serialised with orjson."""
+        converter = self._dates.get(stream)
+        if isinstance(records, RawRecords) and records.single_line:
+            serialised = head + (tail + head).join(records.raw) + tail
+            if converter is None:
+                return serialised
+            converted = converter.serialised_to_rfc3339(serialised, records)
+            if converted is not None:
+                return converted
+            return b"".join([self._enveloped(stream, records.take([index]), head, tail)  # record by record
+                             for index in range(len(records))]) if len(records) > 1 else \
+                head + orjson.dumps(converter.to_rfc3339(records[0])) + tail
+        dumps = orjson.dumps
+        return b"".join([head + dumps(record) + tail for record in self._typed(stream, records)])
+
+    def _typed(self, stream: str, records: Sequence[dict]) -> Sequence[dict]:
         """The records as a typed output carries them: dates in RFC 3339, every other value as read."""
         converter = self._dates.get(stream)
         return [converter.to_rfc3339(r) for r in records] if converter is not None else records
@@ -308,12 +326,10 @@ class AirbyteEmitter(Emitter):
             self._message(airbyte_stream_status(stream, "RUNNING"))
         super().write_records(stream, records)
 
-    def _serialise(self, stream: str, records: list[dict]) -> bytes:
-        dumps = orjson.dumps
-        head = b'{"type":"RECORD","record":{"stream":' + dumps(stream) + b',"emitted_at":' \
+    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes:
+        head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(stream) + b',"emitted_at":' \
             + str(_now_ms()).encode() + b',"data":'
-        tail = b"}}\n"
-        return b"".join([head + dumps(record) + tail for record in self._typed(stream, records)])
+        return self._enveloped(stream, records, head, b"}}\n")
 
     def state(self, stream: str, stream_state: dict, document: dict) -> None:
         self._message(airbyte_state(stream, stream_state, self._take_count(stream)))
@@ -342,12 +358,11 @@ class SingerEmitter(Emitter):
         schema = dump_message(singer_schema(stream))
         self._record_sink(stream.name).write(self.redactor.scrub_bytes(schema))
 
-    def _serialise(self, stream: str, records: list[dict]) -> bytes:
-        dumps = orjson.dumps
+    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes:
         extracted = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-        head = b'{"type":"RECORD","stream":' + dumps(stream) + b',"time_extracted":"' \
+        head = b'{"type":"RECORD","stream":' + orjson.dumps(stream) + b',"time_extracted":"' \
             + extracted.encode() + b'","record":'
-        return b"".join([head + dumps(record) + b"}\n" for record in self._typed(stream, records)])
+        return self._enveloped(stream, records, head, b"}\n")
 
     def state(self, stream: str, stream_state: dict, document: dict) -> None:
         self._message(singer_state(document))

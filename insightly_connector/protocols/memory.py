@@ -30,7 +30,7 @@ class MemoryEmitter(Emitter):
 
     def write_records(self, stream: str, records: list[dict]) -> None:
         if records:
-            self.on_records(stream, records)
+            self.on_records(stream, list(records))  # dicts, whatever the page held: callers keep and change them
 
     def state(self, stream: str, stream_state: dict, document: dict) -> None:
         if self.on_state is not None:

@@ -9,9 +9,15 @@ to the API's form. The plain jsonl output keeps the API's own spelling."""
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+if TYPE_CHECKING:
+    from insightly_connector.source.raw_records import RawRecords
 
 _RFC3339 = "%Y-%m-%dT%H:%M:%SZ"
 _SPACE_SEPARATED = "%Y-%m-%d %H:%M:%S"  # the common case, converted by slicing rather than strptime
@@ -45,6 +51,29 @@ class DateConverter:
 
     def __init__(self, fields: Mapping[str, str]):
         self.fields = dict(fields)
+        # `"FIELD":"2024-03-02 10:11:12"`: a quote inside a JSON string is always escaped, so these
+        # bytes can only be a key and its value, at some depth (`serialised_to_rfc3339` checks which).
+        self._patterns = {name: (orjson.dumps(name) + b":",
+                                 re.compile(re.escape(orjson.dumps(name)) + rb':"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)"'))
+                          for name, api_format in self.fields.items() if api_format == _SPACE_SEPARATED}
+
+    def serialised_to_rfc3339(self, serialised: bytes, records: RawRecords) -> bytes | None:
+        """A page already serialised from `records`' raw bytes (each once, in an envelope that names
+        none of the date fields), with every top-level date in RFC 3339, as `to_rfc3339` would give.
+
+        None when the bytes cannot be converted exactly (a date field also nested in a record, an
+        API format other than `%Y-%m-%d %H:%M:%S`, a value spelt with escapes): parse those records."""
+        if len(self._patterns) != len(self.fields):
+            return None
+        for name, (key, pattern) in self._patterns.items():
+            if serialised.count(key) != records.present(name):
+                return None  # some occurrence is not the top-level field
+            expected = sum(1 for value in records.column(name) if isinstance(value, str) and len(value) == 19
+                           and value[10] == " ")
+            serialised, converted = pattern.subn(key.replace(b"\\", b"\\\\") + rb'"\1T\2Z"', serialised)
+            if converted != expected:
+                return None
+        return serialised
 
     @classmethod
     def for_schema(cls, schema: Mapping[str, Any]) -> DateConverter:

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import orjson
+
+from insightly_connector.source.raw_records import RawRecords, column
 
 _PROBE = datetime(2001, 2, 3, 4, 5, 6)  # distinct fields, to test whether a format is ISO-parseable
 _MOST_SIGNIFICANT_FIRST = ("%Y", "%m", "%d", "%H", "%M", "%S", "%f")
@@ -155,23 +157,24 @@ class Window:
         assert self.sync_start is not None, "start() must be called before the first records"
         return self.sync_start - self.policy.lookback
 
-    def select(self, records: list[dict], primary_key: str | None) -> list[dict]:
+    def select(self, records: Sequence[dict], primary_key: str | None) -> Sequence[dict]:
         """The records to emit from one page, remembering those that form the next boundary.
 
-        The hot path of an incremental read: values in a text-sortable format are compared as text."""
-        field = self.policy.cursor_field
+        The hot path of an incremental read: it reads the cursor and key columns only (a record is
+        parsed whole just for the digest of a boundary tie), and values in a text-sortable format
+        are compared as text."""
         parse = self._parse
         cursor, keep_from = self.cursor, self.next_cursor
         cursor_text = self.policy.format(cursor) if cursor is not None else None
         keep_text = self.policy.format(keep_from)
         width = len(keep_text) if self.policy.sorts_as_text() else -1
         boundary, pending = self.boundary, self.pending
-        kept = []
-        for record in records:
-            text = record.get(field)
-            key = record.get(primary_key) if primary_key else None
+        texts = column(records, self.policy.cursor_field)
+        keys = column(records, primary_key) if primary_key else [None] * len(texts)
+        kept: list[int] = []
+        for index, (text, key) in enumerate(zip(texts, keys, strict=True)):
             if not isinstance(text, str) or key is None:
-                kept.append(record)  # nothing to judge it by: emitting it can only repeat, never lose
+                kept.append(index)  # nothing to judge it by: emitting it can only repeat, never lose
                 continue
             if len(text) == width:
                 below_cursor = cursor_text is not None and text < cursor_text
@@ -186,13 +189,15 @@ class Window:
             digest = None
             seen = boundary.get(key) if cursor is not None else None
             if seen is not None and seen[0] == text:
-                digest = record_digest(record)
+                digest = record_digest(records[index])
                 if seen[1] is None or seen[1] == digest:
                     continue  # this very version was emitted before
             if in_next_boundary:
-                pending[key] = [text, digest or record_digest(record)]
-            kept.append(record)
-        return kept
+                pending[key] = [text, digest or record_digest(records[index])]
+            kept.append(index)
+        if len(kept) == len(texts):
+            return records
+        return records.take(kept) if isinstance(records, RawRecords) else [records[index] for index in kept]
 
     def in_progress(self) -> dict[str, Any]:
         """What a resumed run needs to continue this same window."""

@@ -19,7 +19,7 @@ import operator
 import time
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from itertools import islice
@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from insightly_connector.errors import ApiError
 from insightly_connector.source.pages import ListRequest, Page, ResumePoint, record_list
+from insightly_connector.source.raw_records import column
 
 if TYPE_CHECKING:
     from insightly_connector.http.client import Client
@@ -80,10 +81,10 @@ class _Fetched:
     sent_at: float
     path: str
     records_path: str
-    _records: list[dict] | None = None
+    _records: Sequence[dict] | None = None
 
     @property
-    def records(self) -> list[dict]:
+    def records(self) -> Sequence[dict]:
         if self._records is None:
             self._records, self.body = record_list(self.body, self.records_path, self.path), b""
         return self._records
@@ -162,7 +163,8 @@ class OffsetPager:
         """True when the page may start after records we have not seen (a deletion shifted them)."""
         if not self.ordered or self.anchor is None or fetched.offset == 0 or self.pagination.overlap == 0:
             return False
-        return not fetched.records or self._key(fetched.records[0]) > self.anchor
+        records = fetched.records
+        return not records or column(records, self.primary_key)[0] > self.anchor
 
     def _step_back(self, fetched: _Fetched, previous_total: int | None) -> int:
         """The offset to retry at: back by the records that vanished (from the totals), doubling."""
@@ -177,11 +179,11 @@ class OffsetPager:
         self._step = max(self._step * 2, vanished, 1)
         return max(0, fetched.offset - self._step)
 
-    def _new_records(self, records: list[dict]) -> list[dict]:
+    def _new_records(self, records: Sequence[dict]) -> Sequence[dict]:
         """Drop what was already yielded (key at or below the anchor) and move the anchor forward."""
         if not self.ordered or not records:
             return records
-        keys = [record.get(self.primary_key) for record in records]
+        keys = column(records, self.primary_key)
         try:
             ascending = all(map(operator.lt, keys, islice(keys, 1, None))) and keys[0] is not None
         except TypeError:  # a record without a key, or keys of mixed types
@@ -195,9 +197,6 @@ class OffsetPager:
         if first_new < len(keys):
             self.anchor = keys[-1]
         return records[first_new:] if first_new else records
-
-    def _key(self, record: dict) -> Any:
-        return record.get(self.primary_key)
 
     # -- fetching -------------------------------------------------------------------------------
 

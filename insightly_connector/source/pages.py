@@ -6,10 +6,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import orjson
-
 from insightly_connector.errors import ApiError
-from insightly_connector.spec.json_path import follow
+from insightly_connector.source.raw_records import MalformedPage, RawRecords, split_records
 
 
 @dataclass(frozen=True)
@@ -62,10 +60,10 @@ class Pages:
         return self.source
 
 
-def record_list(content: bytes, records_path: str, path: str) -> list[dict]:
-    """The records of one answer; anything but a list where they should be is an unexpected answer."""
-    records = follow(orjson.loads(content), records_path)
-    if not isinstance(records, list):
-        raise ApiError(f"GET {path}: expected a list of records at {records_path!r}",
-                       category="unexpected_response", method="GET", path=path)
-    return records
+def record_list(content: bytes, records_path: str, path: str) -> RawRecords:
+    """The records of one answer, each kept as the bytes the API sent (`raw_records.py`); anything but
+    a list where they should be is an unexpected answer."""
+    try:
+        return split_records(content, records_path)
+    except MalformedPage as exc:
+        raise ApiError(f"GET {path}: {exc}", category="unexpected_response", method="GET", path=path) from None

@@ -1,0 +1,177 @@
+"""A page's records as the API sent them: the exact bytes of each, split by a fast scanner.
+
+Parsing every record into Python objects and serialising it again cost most of a read's CPU, and
+the output of a plain read is the input. So a page body is split once (msgspec's decoder validates
+the whole body and hands back each array element as a zero-copy slice), the few fields the runner
+judges (the primary key, the cursor) are decoded as columns across the page, and a record is parsed
+whole only when a consumer asks for it as a dict. Output writers take `raw` and write the bytes
+unaltered, so records stay byte-for-byte what the API sent."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+
+
+class MalformedPage(ValueError):
+    """The body is not JSON, or not a list of objects at the records path (the message says which)."""
+
+
+@functools.cache
+def _msgspec() -> Any:
+    import msgspec  # imported with the first page, not at start-up
+
+    return msgspec
+
+
+@functools.cache
+def _list_decoder() -> Any:
+    msgspec = _msgspec()
+    return msgspec.json.Decoder(list[msgspec.Raw])
+
+
+@functools.cache
+def _object_decoder() -> Any:
+    msgspec = _msgspec()
+    return msgspec.json.Decoder(dict[str, msgspec.Raw])
+
+
+@functools.cache
+def _column_decoder(field: str) -> Any:
+    """Decodes one top-level field of every object in a list (absent: None), skipping everything else."""
+    msgspec = _msgspec()
+    column = msgspec.defstruct("Column", [("value", Any, msgspec.field(default=msgspec.UNSET, name=field))])
+    return msgspec.json.Decoder(list[column])
+
+
+def split_records(content: bytes, records_path: str) -> RawRecords:
+    """The records at `records_path` (`$`, or `$.a.b`) of one answer, each as its own bytes."""
+    msgspec = _msgspec()
+    if not content.isascii():
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedPage(f"not UTF-8 (byte {exc.start})") from None
+    body: Any = content
+    try:
+        for name in records_path.lstrip("$").split(".")[1:] if records_path != "$" else ():
+            found = _object_decoder().decode(body).get(name)
+            if found is None:
+                raise MalformedPage(f"expected a list of records at {records_path!r}")
+            body = found
+        raws = _list_decoder().decode(body)
+    except msgspec.ValidationError:
+        raise MalformedPage(f"expected a list of records at {records_path!r}") from None
+    except msgspec.DecodeError as exc:
+        raise MalformedPage(f"not valid JSON ({exc})") from None
+    return RawRecords(raws, _Columns(bytes(body) if not isinstance(body, bytes) else body, len(raws)))
+
+
+class _Columns:
+    """The page-wide columns decoded so far, shared by every selection of the page's records."""
+
+    def __init__(self, body: bytes, count: int):
+        self.body = body
+        self.count = count
+        # JSON strings cannot hold a raw line break, so a body without one has every record on one line.
+        self.single_line = b"\n" not in body and b"\r" not in body
+        self._decoded: dict[str, list] = {}
+
+    def get(self, field: str) -> list:
+        """The field's value in each record: None where it is null, `msgspec.UNSET` where it is absent."""
+        values = self._decoded.get(field)
+        if values is None:
+            msgspec = _msgspec()
+            try:
+                values = [row.value for row in _column_decoder(field).decode(self.body)]
+            except msgspec.ValidationError as exc:
+                raise MalformedPage(f"a record is not an object, or holds a number out of range ({exc})") from None
+            self._decoded[field] = values
+        return values
+
+
+class RawRecords(Sequence[dict]):
+    """Some or all of one page's records, in order. Indexing and iteration give parsed dicts (parsed
+    once, then kept), so any consumer may treat it as a list of records; the fast paths read `raw`
+    and `column()` instead."""
+
+    def __init__(self, raws: list, columns: _Columns, positions: list[int] | None = None):
+        self._raws = raws
+        self._columns = columns
+        self._positions = positions  # indexes into the page; None: the whole page
+        self._parsed: list[dict] | None = None
+
+    @property
+    def raw(self) -> list:
+        """Each record's bytes exactly as the API sent them (bytes-like)."""
+        if self._positions is None:
+            return self._raws
+        return [self._raws[index] for index in self._positions]
+
+    @property
+    def single_line(self) -> bool:
+        """Every record's bytes fit on one line (the API did not pretty-print): they can be JSON lines."""
+        return self._columns.single_line
+
+    def column(self, field: str) -> list:
+        """The value of a top-level field in each record (None where it is absent)."""
+        unset = _msgspec().UNSET
+        return [None if value is unset else value for value in self._selected(field)]
+
+    def present(self, field: str) -> int:
+        """How many of the records have `field` at the top level (null included)."""
+        unset = _msgspec().UNSET
+        return sum(value is not unset for value in self._selected(field))
+
+    def _selected(self, field: str) -> list:
+        values = self._columns.get(field)
+        return values if self._positions is None else [values[index] for index in self._positions]
+
+    def take(self, indexes: Sequence[int]) -> RawRecords:
+        """The records at `indexes` (positions in this selection), in that order."""
+        positions = list(indexes) if self._positions is None else [self._positions[i] for i in indexes]
+        return RawRecords(self._raws, self._columns, positions)
+
+    def parsed(self) -> list[dict]:
+        if self._parsed is None:
+            self._parsed = [_parse(raw) for raw in self.raw]
+        return self._parsed
+
+    def __len__(self) -> int:
+        return len(self._raws) if self._positions is None else len(self._positions)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return self.take(range(len(self))[index])
+        if self._parsed is not None:
+            return self._parsed[index]
+        position = range(len(self))[index] if self._positions is None else self._positions[index]
+        return _parse(self._raws[position])
+
+    def __iter__(self) -> Iterator[dict]:
+        return iter(self.parsed())
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _parse(raw: Any) -> Any:
+    """One record as Python objects (orjson; the standard library for what orjson refuses, such as an
+    integer beyond 64 bits, which the API may send and the scanner passes through)."""
+    try:
+        return orjson.loads(memoryview(raw))
+    except orjson.JSONDecodeError:
+        return json.loads(bytes(raw))
+
+
+def column(records: Sequence[dict], field: str) -> list:
+    """`field` of each record, from the page's column when it has one, else from the parsed dicts."""
+    if isinstance(records, RawRecords):
+        return records.column(field)
+    return [record.get(field) for record in records]
