@@ -44,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--churn-every-seconds", type=_positive_float, default=1.0, help="churn period (default 1s)")
     parser.add_argument("--search-inclusive", action="store_true",
                         help="updated_after_utc matches records updated at that second too (default: after)")
+    parser.add_argument("--child-changes-touch-parent", action="store_true",
+                        help="a new or changed comment, attachment or follow moves its parent's DATE_UPDATED_UTC")
     parser.add_argument("--api-key", default=None, help="accept this key instead of the generated demo key")
     parser.set_defaults(func=run)
 
@@ -112,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
     harness = Harness(**pod, seed=args.seed, plan=args.plan, contacts=args.contacts, sizes=_sizes(args.size),
                       rate_limit_per_second=args.rate_limit or None, latency_ms=args.latency_ms,
                       jitter_ms=args.jitter_ms, search_inclusive=args.search_inclusive, api_key=args.api_key,
+                      child_changes_touch_parent=args.child_changes_touch_parent,
                       record_limit=args.record_limit, daily_quota=args.daily_quota, port=args.port)
     if args.error_rate or args.reset_rate or args.truncate_rate or args.burst_429_every:
         harness.set_faults(error_rate=args.error_rate, reset_rate=args.reset_rate, truncate_rate=args.truncate_rate,

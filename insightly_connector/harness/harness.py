@@ -41,7 +41,8 @@ class Harness:
                  sizes: dict[str, int] | None = None, rate_limit_per_second: int | None = DEFAULT_RATE_LIMIT,
                  latency_ms: float = 0, jitter_ms: float = 0, search_inclusive: bool = False,
                  search_combined_filters: str = "and", search_case_sensitive: bool = False,
-                 api_key: str | None = None, extra_keys: tuple[str, ...] | list[str] = (),
+                 child_changes_touch_parent: bool = False, api_key: str | None = None,
+                 extra_keys: tuple[str, ...] | list[str] = (),
                  disabled_keys: tuple[str, ...] | list[str] = (), record_limit: int | None = None,
                  daily_quota: int | None = None, port: int = 0, request_log_limit: int = 100_000):
         self.pod, self.seed, self.plan = pod.lower(), seed, check_plan(plan)
@@ -56,6 +57,7 @@ class Harness:
         options.set("search_inclusive", search_inclusive)
         options.set("search_combined_filters", search_combined_filters)
         options.set("search_case_sensitive", search_case_sensitive)
+        options.set("child_changes_touch_parent", child_changes_touch_parent)
         self._latency = (latency_ms, jitter_ms)
         self.api = InsightlyApi(
             self.dataset, self.clock, plan=self.plan,
