@@ -3,8 +3,9 @@
 A run folder is any folder (the `--runs` folder itself or one below it) holding a request log: a JSON-lines
 file whose first line is the `run` event `read`, `write` and `check` write with `--request-log`. Beside it the
 report reads, wherever they are in the folder: the state file (a JSON object with `version` and `resources`),
-journals (first line a `run` entry naming a `journal` version), rejects files (lines with `nexlaMetaData`) and
-record files (`<resource>.jsonl` as `read --output` writes them, in any output format)."""
+journals (first line a `run` entry naming a `journal` version), rejects files (lines with `nexlaMetaData`),
+per-record results files (`write --results`: lines with `inputLine` and `outcome`) and record files
+(`<resource>.jsonl` as `read --output` writes them, in any output format)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class RunFiles:
     state: Path | None = None
     journals: list[Path] = field(default_factory=list)
     rejects: list[Path] = field(default_factory=list)
+    results: list[Path] = field(default_factory=list)
     records: list[Path] = field(default_factory=list)
 
 
@@ -52,6 +54,8 @@ def _classify(run: RunFiles, other_runs: list[Path]) -> None:
             run.journals.append(path)
         elif kind == "rejects":
             run.rejects.append(path)
+        elif kind == "results":
+            run.results.append(path)
         elif kind == "records":
             run.records.append(path)
 
@@ -68,6 +72,8 @@ def _kind(path: Path) -> str | None:
         return "journal"
     if "nexlaMetaData" in first and "error" in first:
         return "rejects"
+    if "inputLine" in first and "outcome" in first:
+        return "results"
     return "records"
 
 

@@ -47,9 +47,10 @@ def report(run: RunFiles, root: Path) -> dict[str, Any]:
         "chart": chart(requests, head.get("requests_per_second"), end),
         "files": {"request_log": str(run.request_log), "state": str(run.state) if run.state else None,
                   "journals": [str(p) for p in run.journals], "rejects": [str(p) for p in run.rejects],
+                  "results": [str(p) for p in run.results],
                   "records": [str(p) for p in run.records]},
     }
-    if head.get("verb") == "write" or run.journals:
+    if head.get("verb") == "write" or run.journals or run.results:
         result["resources"] = _write_resources(run, per_resource)
         result["rejects"], result["rejects_total"] = _rejects(run.rejects)
     else:
@@ -102,21 +103,14 @@ def _request_log(path: Path) -> tuple[dict, list[dict], dict | None]:
     head: dict = {}
     requests: list[dict] = []
     end = None
-    with path.open("rb") as file:
-        for line in file:
-            try:
-                event = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue  # a half-written last line of a killed run
-            if not isinstance(event, dict):
-                continue
-            kind = event.get("event")
-            if kind == "run" and not head:
-                head = event
-            elif kind == "request" and isinstance(event.get("t"), int | float):
-                requests.append(event)
-            elif kind == "end":
-                end = event
+    for event in _json_lines(path):
+        kind = event.get("event")
+        if kind == "run" and not head:
+            head = event
+        elif kind == "request" and isinstance(event.get("t"), int | float):
+            requests.append(event)
+        elif kind == "end":
+            end = event
     return head, requests, end
 
 
@@ -145,12 +139,49 @@ def _read_resources(run: RunFiles, per_resource: dict[str, dict]) -> list[dict[s
 
 
 def _write_resources(run: RunFiles, per_resource: dict[str, dict]) -> list[dict[str, Any]]:
+    """Per resource, each input line's last outcome: from the journals; else from the results file (a write
+    has one resource, which its requests and rejects name); else only the requests and the rejects."""
     rows = []
     for path in run.journals:
         resource, mode, outcomes = _journal(path)
         rows.append({"name": resource, "mode": mode, "outcomes": outcomes, "records": sum(outcomes.values()),
                      **_requests_of(per_resource, resource)})
+    if rows:
+        return rows
+    rejects, _ = _rejects(run.rejects)
+    names = list(dict.fromkeys([*(n for n in per_resource if n), *(r["resource"] for r in rejects if r["resource"])]))
+    modes = {r["resource"]: r["mode"] for r in rejects}
+    if run.results:
+        outcomes = _results(run.results)
+        name = names[0] if len(names) == 1 else ""
+        return [{"name": name or ", ".join(names) or "(no resource named)", "mode": modes.get(name, ""),
+                 "outcomes": outcomes, "records": sum(outcomes.values()), **_requests_of(per_resource, name)}]
+    for name in names:
+        rejected = sum(1 for r in rejects if r["resource"] == name)
+        rows.append({"name": name, "mode": modes.get(name, ""), "outcomes": {"rejected": rejected} if rejected else {},
+                     "records": None, **_requests_of(per_resource, name)})
     return rows
+
+
+def _results(paths: list[Path]) -> dict[str, int]:
+    """Each input line's outcome in `write --results` files (the last line about it wins)."""
+    last: dict[Any, str] = {}
+    for path in paths:
+        for entry in _json_lines(path):
+            last[entry.get("inputLine")] = str(entry.get("outcome"))
+    return dict(sorted(Counter(last.values()).items()))
+
+
+def _json_lines(path: Path):
+    """The JSON objects of a JSON-lines file; a torn or foreign line (a killed run's last) is passed over."""
+    with path.open("rb") as file:
+        for line in file:
+            try:
+                entry = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+            if isinstance(entry, dict):
+                yield entry
 
 
 def _requests_of(per_resource: dict[str, dict], name: str) -> dict[str, Any]:
@@ -161,19 +192,14 @@ def _journal(path: Path) -> tuple[str, str, dict[str, int]]:
     """The journal's resource and mode, and each input line's last outcome (sent lines still in flight too)."""
     resource = mode = ""
     last: dict[int, str] = {}
-    with path.open("rb") as file:
-        for line in file:
-            try:
-                entry = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            event = entry.get("event") if isinstance(entry, dict) else None
-            if event == "run":
-                resource, mode = entry.get("resource", resource), entry.get("mode", mode)
-            elif event in ("sent", "confirmed", "rejected"):
-                outcome = {"sent": "in flight", "rejected": "rejected"}.get(event) or str(entry.get("outcome"))
-                for pair in entry.get("lines", []):
-                    last[pair[0]] = outcome
+    for entry in _json_lines(path):
+        event = entry.get("event")
+        if event == "run":
+            resource, mode = entry.get("resource", resource), entry.get("mode", mode)
+        elif event in ("sent", "confirmed", "rejected"):
+            outcome = {"sent": "in flight", "rejected": "rejected"}.get(event) or str(entry.get("outcome"))
+            for pair in entry.get("lines", []):
+                last[pair[0]] = outcome
     return resource, mode, dict(sorted(Counter(last.values()).items()))
 
 
@@ -181,20 +207,13 @@ def _rejects(paths: list[Path]) -> tuple[list[dict[str, Any]], int]:
     shown: list[dict[str, Any]] = []
     total = 0
     for path in paths:
-        with path.open("rb") as file:
-            for line in file:
-                try:
-                    entry = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue
-                if not isinstance(entry, dict):
-                    continue
-                total += 1
-                if len(shown) < MAX_REJECTS_SHOWN:
-                    meta, error = entry.get("nexlaMetaData", {}), entry.get("error", {})
-                    shown.append({"resource": meta.get("resource"), "line": meta.get("inputLine"),
-                                  "category": error.get("category"), "status": error.get("status"),
-                                  "message": error.get("message")})
+        for entry in _json_lines(path):
+            total += 1
+            if len(shown) < MAX_REJECTS_SHOWN:
+                meta, error = entry.get("nexlaMetaData", {}), entry.get("error", {})
+                shown.append({"resource": meta.get("resource"), "mode": meta.get("mode"),
+                              "line": meta.get("inputLine"), "category": error.get("category"),
+                              "status": error.get("status"), "message": error.get("message")})
     return shown, total
 
 

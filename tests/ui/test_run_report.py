@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import shutil
 
+from insightly_connector.harness import Harness
 from insightly_connector.ui.run_files import find_runs
 from insightly_connector.ui.run_report import chart, report
-from tests.ui.conftest import log_lines
+from tests.ui.conftest import log_lines, run_cli, write_credential
 
 
 def test_a_run_is_read_from_its_own_files_whatever_they_are_called(recorded_runs, tmp_path):
@@ -49,3 +50,23 @@ def test_the_chart_counts_the_trailing_second_at_every_step():
     assert at[1.0] == 4 and at[1.1] == 4 and at[1.5] == 3 and at[2.0] == 2  # (t-1, t]
     assert sum(result["rate_limited"]) == 1 and result["rate_limited"][4] == 1  # 0.35 is in (0.3, 0.4]
     assert result["quota"][0] is None and result["quota"][-1] == 95 and set(result["limit"]) == {10.0}
+
+
+def test_a_write_without_a_journal_reports_its_requests_and_rejects(tmp_path):
+    run = tmp_path / "runs" / "no-journal"
+    run.mkdir(parents=True)
+    with Harness(contacts=5, rate_limit_per_second=None) as harness:
+        credential = write_credential(tmp_path / "credential.json", harness)
+        records = tmp_path / "in.jsonl"
+        records.write_text('{"FIRST_NAME": "Ada", "LAST_NAME": "L"}\n{"FIRST_NAME": 5}\n')
+        result = run_cli("write", "--credential", str(credential), "--resource", "contacts", "--mode", "create",
+                         "--input", str(records), "--rejects", str(run / "rejected.jsonl"),
+                         "--request-log", str(run / "log.jsonl"))
+    assert result.returncode == 3, result.stderr
+    found = find_runs(tmp_path / "runs")
+    assert found[0].journals == [] and found[0].rejects == [run / "rejected.jsonl"]
+    written = report(found[0], tmp_path / "runs")
+    assert written["verb"] == "write" and written["rejects_total"] == 1
+    [row] = written["resources"]
+    assert row["name"] == "contacts" and row["mode"] == "create" and row["outcomes"] == {"rejected": 1}
+    assert row["requests"] == written["requests"] >= 1
