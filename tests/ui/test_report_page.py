@@ -5,6 +5,7 @@ outcomes and each reject with its reason."""
 from __future__ import annotations
 
 import json
+import shutil
 
 from tests.ui.conftest import CONNECTOR_RATE, GOOD_RECORDS, log_lines, screenshot
 
@@ -56,3 +57,16 @@ def test_the_reports_page_lists_both_runs(page, serve, recorded_runs):
     links = page.locator("nav.runs a").all_inner_texts()
     assert any(link.startswith("read · rate-limited-read") for link in links)
     assert any(link.startswith("write · write-with-rejects") for link in links)
+
+
+def test_the_report_of_a_run_still_going_follows_its_log(page, serve, recorded_runs, tmp_path):
+    run = tmp_path / "runs" / "going"
+    shutil.copytree(recorded_runs / "rate-limited-read", run)
+    log = run / "requests.jsonl"
+    lines = log.read_text().splitlines(keepends=True)
+    log.write_text("".join(lines[:-1]))  # no end line yet
+    report = open_report(page, serve(runs=tmp_path / "runs"), "going")
+    assert "not yet" in report.inner_text()
+    with log.open("a") as file:
+        file.write(lines[-1])
+    page.get_by_text(f"exit {json.loads(lines[-1])['exit_code']}").wait_for()

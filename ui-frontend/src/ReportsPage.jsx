@@ -3,6 +3,8 @@ import { useEffect, useState } from "react";
 import { getJson } from "./api.js";
 import RateChart from "./RateChart.jsx";
 
+const REFRESH_MS = 3000;
+
 export default function ReportsPage({ arg }) {
   const [runs, setRuns] = useState(null);
   const [report, setReport] = useState(null);
@@ -17,6 +19,14 @@ export default function ReportsPage({ arg }) {
     setReport(null);
     getJson(`/api/run?id=${encodeURIComponent(selected)}`).then(setReport, (e) => setError(e.message));
   }, [selected]);
+  useEffect(() => {
+    // A run still going (its log has no end line yet) is read again every few seconds.
+    if (!report || report.finished || report.id !== selected) return undefined;
+    const timer = setTimeout(() => {
+      getJson(`/api/run?id=${encodeURIComponent(selected)}`).then(setReport, (e) => setError(e.message));
+    }, REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [report, selected]);
 
   if (error) return <p className="error" role="alert">{error}</p>;
   if (!runs) return <p>Looking for runs…</p>;
@@ -57,7 +67,7 @@ function Report({ report }) {
       <dl className="facts">
         <Fact label="started" value={report.started_at} />
         <Fact label="duration" value={report.duration_seconds === null ? "—" : `${report.duration_seconds} s`} />
-        <Fact label="ended" value={report.finished ? `exit ${report.exit_code}` : "unfinished (no end line)"} />
+        <Fact label="ended" value={report.finished ? `exit ${report.exit_code}` : "not yet (no end line): refreshing"} />
         <Fact label="requests" value={report.requests} />
         <Fact label="limit" value={report.requests_per_second ? `${report.requests_per_second} / s` : "—"} />
         <Fact label="429s" value={report.rate_limited} testid="rate-limited" />
