@@ -71,12 +71,13 @@ class _Handler(BaseHTTPRequestHandler):
         if not self._allowed():
             return
         if self.headers.get_content_type() != "application/json":
-            self._send_json(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, {"error": "expected application/json"})
+            self._refuse(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "expected application/json")
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            self._send_json(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "request too large"})
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            self._refuse(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"expected a body of at most {MAX_BODY_BYTES} bytes")
             return
+        length = int(length)
         try:
             body = orjson.loads(self.rfile.read(length) or b"{}")
         except orjson.JSONDecodeError:
@@ -89,11 +90,16 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._answer(lambda: routes[path](body))
 
+    def _refuse(self, status: HTTPStatus, message: str) -> None:
+        """Answer without reading the body, and close: what is left of it must not be read as a request."""
+        self.close_connection = True
+        self._send_json(status, {"error": message})
+
     def _allowed(self) -> bool:
         own = {f"{LOOPBACK}:{self.server.server_address[1]}", f"localhost:{self.server.server_address[1]}"}
         origin = self.headers.get("Origin")
         if self.headers.get("Host") not in own or (origin is not None and urlsplit(origin).netloc not in own):
-            self._send_json(HTTPStatus.FORBIDDEN, {"error": "this server answers its own pages only"})
+            self._refuse(HTTPStatus.FORBIDDEN, "this server answers its own pages only")
             return False
         return True
 
@@ -124,6 +130,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
+        if self.close_connection:
+            self.send_header("Connection", "close")
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Security-Policy", "default-src 'self'; script-src 'self' 'unsafe-eval'; "

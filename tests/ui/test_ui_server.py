@@ -112,3 +112,11 @@ def test_save_through_a_symbolic_link_replaces_the_file_it_points_to(serve, harn
     assert link.is_symlink() and json.loads(real.read_text())["api_key"] == harness.api_key
     assert stat.S_IMODE(real.stat().st_mode) == 0o600
     assert [p.name for p in real.parent.iterdir()] == ["insightly.json"]  # no temp file left behind
+
+
+def test_an_oversized_post_is_refused_unread(serve, tmp_path):
+    server = serve(credential=tmp_path / "credential.json")
+    big = {"fields": {"name": "n", "description": "x" * 70_000}}
+    answer = requests.post(server.url + "api/save", json=big, timeout=TIMEOUT)
+    assert answer.status_code == 413 and answer.headers.get("Connection") == "close"
+    assert not (tmp_path / "credential.json").exists()
