@@ -43,6 +43,14 @@ LIVE_FIELDS: dict[str, list[tuple[str, str, dict]]] = {
         ("VISIBLE_TO", "VISIBLE_TEAM_ID", _VISIBLE_TEAM_ID),
         ("TAGS", "LINKS", {"$link_items": True}),
     ],
+    # Airbyte's manifest declares these live, as the notes infer for every user-owned record (§4.3).
+    **{title: [("OWNER_USER_ID", "VISIBLE_TO", _VISIBLE_TO), ("VISIBLE_TO", "VISIBLE_TEAM_ID", _VISIBLE_TEAM_ID)]
+       for title in ("Organisation", "Opportunity", "Project", "Event")},
+    "Task": [("OWNER_USER_ID", "VISIBLE_TO", _VISIBLE_TO), ("VISIBLE_TO", "VISIBLE_TEAM_ID", _VISIBLE_TEAM_ID),
+             ("VISIBLE_TEAM_ID", "PUBLICLY_VISIBLE", {"type": ["boolean", "null"], "x-source": "live",
+                                                      "description": "Whether the task is public (live-only)."})],
+    "Team": [("TEAM_NAME", "ANONYMOUS_TEAM", {"type": ["boolean", "null"], "x-source": "live",
+                                              "description": "A team made for individual visibility (live-only)."})],
     "CustomObjectsRecords": [
         ("DATE_CREATED_UTC", "DATE_UPDATED_UTC", {"$date": True, "readOnly": True}),
         ("DATE_UPDATED_UTC", "CREATED_USER_ID", {"type": ["integer", "null"], "format": "int32", "readOnly": True}),

@@ -1,8 +1,10 @@
 """`write`: send records (JSON lines, Airbyte or Singer RECORD messages) to one resource.
 
-stdout gets the dry-run plan (JSON lines) and the summary table; stderr gets progress while the
-write runs. The exit code says how it ended: 0 all confirmed, 3 some rejected, 1 fatal stop,
-4 daily quota spent (resumable with the journal), 2 bad arguments or input."""
+stderr gets progress while the write runs and the summary table at the end, as `read` does
+(`--quiet`: errors only); stdout gets only what a pipe consumes: the dry-run plan (JSON lines), or
+with `--format json` one machine-readable summary. The exit code says how it ended: 0 all
+confirmed, 3 some rejected, 1 fatal stop, 4 daily quota spent (resumable with the journal), 2 bad
+arguments or input."""
 
 from __future__ import annotations
 
@@ -29,7 +31,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "write", help="create, update, upsert or delete records (JSON lines, Airbyte or Singer RECORD messages)")
     add_connection_arguments(parser)
     parser.add_argument("--resource", required=True, help="resource to write to, e.g. contacts")
-    parser.add_argument("--mode", required=True, choices=MODES)
+    parser.add_argument("--mode", required=True, metavar="MODE",
+                        help=f"{', '.join(MODES)}, or a write under a record the resource declares (add_tag, "
+                             "remove_tag, add_link, remove_link, set_pipeline, clear_pipeline, set_stage, "
+                             "change_state, assign_activity_set, set_date, set_email_domain, attach_file, "
+                             "delete_file, add_comment; `discover` lists each resource's)")
     parser.add_argument("--upsert-key", metavar="FIELD", default=None,
                         help="field to match on (upsert; default: the resource's upsert key); with create, "
                              "used to dedupe and to resolve unknown outcomes")
@@ -40,10 +46,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="rejects file (JSON lines; default <resource>.rejects.jsonl)")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; send no write request")
     parser.add_argument("--read-only", choices=["drop", "reject"], default="drop",
-                        help="read-only fields in a record: drop them with a warning, or reject the record")
+                        help="read-only fields in a record (custom fields that are not editable included): "
+                             "drop them with a warning, or reject the record")
+    parser.add_argument("--unknown-fields", choices=["drop", "reject"], default="reject",
+                        help="fields that are neither in the record schema nor custom fields of the account: "
+                             "reject the record (default), or drop them with a warning")
+    parser.add_argument("--results", metavar="FILE", default=None,
+                        help="per-record results, JSON lines: input line, key, outcome, id, attempts")
+    parser.add_argument("--id-map", metavar="FILE", default=None,
+                        help="copies between accounts: source id -> new id (JSON lines), appended as records are "
+                             "confirmed; references the YAML declares are rewritten through it")
+    parser.add_argument("--retry-rejects", action="store_true",
+                        help="with --journal: send the records an earlier run rejected again (else they stay "
+                             "rejected and the run exits 3)")
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="the summary: a table on stderr (text), or one JSON object on stdout (json)")
     parser.add_argument("--duplicates", choices=["collapse", "reject"], default="collapse",
                         help="records sharing a key: merge them into one write, or reject the later ones")
-    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr: errors only")
     add_observer_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -53,18 +73,35 @@ def run(args: argparse.Namespace) -> int:
     if args.journal is not None:
         check_writable_path(args.journal, "--journal")
     check_writable_path(args.rejects if args.rejects is not None else f"{args.resource}.rejects.jsonl", "--rejects")
+    for path, option in ((args.results, "--results"), (args.id_map, "--id-map")):
+        if path is not None:
+            check_writable_path(path, option)
     spec, credential = load_connection(args)
     progress = Progress(quiet=args.quiet, redactor=process_redactor)
     with _open_input(args.input) as lines, Client(spec, credential, observer=args.observer) as client:
         report = write(client, spec, args.resource, args.mode, read_records(lines), upsert_key=args.upsert_key,
                        journal_path=args.journal, rejects_path=args.rejects, dry_run=args.dry_run,
-                       read_only=args.read_only, duplicates=args.duplicates, progress=progress.write_counts)
+                       read_only=args.read_only, unknown_fields=args.unknown_fields, duplicates=args.duplicates,
+                       results_path=args.results, id_map_path=args.id_map, retry_rejects=args.retry_rejects,
+                       progress=progress.write_counts)
     progress.close()
     out = sys.stdout.buffer
-    for entry in report.plan:
-        out.write(process_redactor.scrub_bytes(orjson.dumps(entry, default=str)) + b"\n")
-    out.write(process_redactor.scrub(report.summary_table()).encode() + b"\n")
+    if args.format == "json":
+        out.write(process_redactor.scrub_bytes(orjson.dumps(report.to_dict(), default=str)) + b"\n")
+    else:
+        for entry in report.plan:
+            out.write(process_redactor.scrub_bytes(orjson.dumps(entry, default=str)) + b"\n")
     out.flush()
+    if not args.quiet and args.format != "json":
+        sys.stderr.write(process_redactor.scrub(report.summary_table()) + "\n")
+    else:
+        if report.stop_reason:
+            sys.stderr.write(process_redactor.scrub(f"write stopped: {report.stop_reason}") + "\n")
+        if report.counts["rejected"]:
+            sys.stderr.write(process_redactor.scrub(f"write: {report.counts['rejected']} record(s) rejected"
+                                                    f"{f', see {report.rejects_path}' if report.rejects_path else ''}")
+                             + "\n")
+    sys.stderr.flush()
     return int(report.exit_code)
 
 

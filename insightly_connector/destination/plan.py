@@ -43,6 +43,7 @@ class PlannedWrite:
     payload: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     missing_for_create: list[str] = field(default_factory=list)
+    source_id: Any = None  # the record's own primary key as given (a copy's source id)
 
     @property
     def line(self) -> int:
@@ -85,8 +86,13 @@ def record_key(payload: dict[str, Any], *, mode: str, primary_key: str, upsert_k
 
 
 def build_plan(inputs: Iterable[InputRecord], validator: RecordValidator, *, duplicates: str,
-               key_of: Callable[[dict[str, Any]], str]) -> Plan:
-    """Validate every input record and group them into writes; nothing is sent here."""
+               key_of: Callable[[dict[str, Any]], str], primary_key: str | None = None,
+               rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Plan:
+    """Validate every input record and group them into writes; nothing is sent here.
+
+    `rewrite` changes a validated payload before it is keyed (a copy's references, through the id
+    map); it may reject the record. `primary_key` names the field whose given value is kept as the
+    write's source id."""
     if duplicates not in (COLLAPSE, REJECT):
         raise ValueError(f"duplicates must be {COLLAPSE!r} or {REJECT!r}, not {duplicates!r}")
     plan = Plan()
@@ -99,6 +105,8 @@ def build_plan(inputs: Iterable[InputRecord], validator: RecordValidator, *, dup
         assert item.record is not None
         try:
             checked = validator.validate(item.record)
+            if rewrite is not None:
+                checked.payload = rewrite(checked.payload)
         except RecordRejected as exc:
             plan.rejects.append(PlannedReject(item.line, digest, item.raw, Rejection(exc.category, exc.message)))
             continue
@@ -106,7 +114,8 @@ def build_plan(inputs: Iterable[InputRecord], validator: RecordValidator, *, dup
         earlier = by_key.get(key)
         if earlier is None:
             write = PlannedWrite([(item.line, digest)], [item.raw], key, checked.payload, list(checked.warnings),
-                                 list(checked.missing_for_create))
+                                 list(checked.missing_for_create),
+                                 item.record.get(primary_key) if primary_key is not None else None)
             by_key[key] = write
             plan.writes.append(write)
         elif duplicates == REJECT:

@@ -79,6 +79,24 @@ class RejectsFile:
             with open(self.path, "r+b") as stale:  # empty it in place: never delete what the user named
                 stale.truncate(0)
 
+    def forget(self, lines: set[int]) -> None:
+        """Remove the lines of records sent again (`--retry-rejects`): each ends once more confirmed or
+        rejected, so its old reject must not stay behind. A device or FIFO is left alone."""
+        if not lines or not os.path.isfile(self.path):
+            return
+        with open(self.path, "r+b") as handle:
+            kept = []
+            for text in handle.read().splitlines(keepends=True):
+                try:
+                    line = orjson.loads(text)["nexlaMetaData"]["inputLine"]
+                except (orjson.JSONDecodeError, KeyError, TypeError):
+                    line = None
+                if line not in lines:
+                    kept.append(text)
+            handle.seek(0)
+            handle.write(b"".join(kept))
+            handle.truncate()
+
     def write(self, line: int, raw: Any, rejection: Rejection) -> None:
         entry = reject_line(resource=self._resource, mode=self._mode, line=line, run_id=self._run_id,
                             raw=raw, rejection=rejection)

@@ -9,6 +9,14 @@ from insightly_connector.errors import ExitCode
 from insightly_connector.protocols.summary import table
 
 CONFIRMED_OUTCOMES = ("created", "updated", "deleted", "unchanged", "collapsed")
+#: How a dry run names what it would do: it confirms nothing, so it never says "created".
+DRY_RUN_WORDS = {"created": "would create", "updated": "would update", "deleted": "would delete",
+                 "unchanged": "would leave unchanged", "collapsed": "would collapse"}
+
+
+def outcome_word(outcome: str, dry_run: bool) -> str:
+    """An outcome as a run reports it: `created`, or in a dry run `would_create`."""
+    return DRY_RUN_WORDS.get(outcome, outcome).replace(" ", "_") if dry_run else outcome
 
 
 @dataclass
@@ -30,6 +38,9 @@ class WriteReport:
     requests: int = 0
     elapsed_seconds: float = 0.0
     plan: list[dict[str, Any]] = field(default_factory=list)
+    metadata_reads: list[str] = field(default_factory=list)  # custom-field metadata paths read by this run
+    lookups: int = 0  # upsert and lost-create lookups sent
+    results_path: str | None = None
 
     @property
     def confirmed(self) -> int:
@@ -38,7 +49,7 @@ class WriteReport:
     def summary_table(self) -> str:
         """The end-of-run summary, one outcome per row."""
         title = f"write {self.resource} ({self.mode}{', dry run' if self.dry_run else ''}), run {self.run_id}"
-        rows = [(name, self.counts[name]) for name in CONFIRMED_OUTCOMES]
+        rows = [(DRY_RUN_WORDS[name] if self.dry_run else name, self.counts[name]) for name in CONFIRMED_OUTCOMES]
         rows.append(("rejected", self.counts["rejected"]))
         if self.counts["already_done"]:
             rows.append(("already done (journal)", self.counts["already_done"]))
@@ -49,8 +60,13 @@ class WriteReport:
         if self.counts["rejected"] and self.rejects_path:
             lines.append(f"  rejects: {self.rejects_path}")
         if self.warnings:
-            lines.append(f"  warnings: {self.warnings} (read-only fields dropped)")
+            lines.append(f"  warnings: {self.warnings} (read-only or unknown fields dropped)")
         lines.append(f"  requests: {self.requests}, {self.elapsed_seconds:.1f} s")
+        if self.dry_run:
+            lines.append(f"  reads made to decide: {len(self.metadata_reads)} custom-field metadata "
+                         f"({', '.join(self.metadata_reads) or 'none'}), {self.lookups} lookups; no write sent")
+        if self.results_path:
+            lines.append(f"  results: {self.results_path}")
         if self.stop_reason:
             lines.append(f"  stopped: {self.stop_reason}")
         if self.counts["pending"]:
@@ -59,3 +75,19 @@ class WriteReport:
             lines.append(f"  {hint}")
         lines.append(f"  exit code {int(self.exit_code)} ({ExitCode(self.exit_code).name})")
         return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The machine-readable summary (`write --format json`)."""
+        counts = {outcome_word(name, self.dry_run): self.counts[name] for name in CONFIRMED_OUTCOMES}
+        counts.update(rejected=self.counts["rejected"], already_done=self.counts["already_done"],
+                      pending=self.counts["pending"])
+        summary: dict[str, Any] = {
+            "resource": self.resource, "mode": self.mode, "runId": self.run_id, "dryRun": self.dry_run,
+            "records": self.records, "counts": counts, "warnings": self.warnings, "requests": self.requests,
+            "reads": {"metadata": list(self.metadata_reads), "lookups": self.lookups},
+            "elapsedSeconds": round(self.elapsed_seconds, 3), "exitCode": int(self.exit_code),
+            "stopReason": self.stop_reason, "rejectsPath": self.rejects_path, "journalPath": self.journal_path,
+            "resultsPath": self.results_path}
+        if self.dry_run:
+            summary["plan"] = self.plan
+        return summary

@@ -113,7 +113,7 @@ class WriteTemplates:
         if template.uses_parent and template.parent is not None:
             parent, body = template.parent.find(payload)
         values = {"record": payload, "parent": parent}
-        path = _render_path(template.path, values)
+        path = render_path(template.path, values)
         params = {name: _render_param(value, values) for name, value in template.params.items()}
         if action == "delete":
             body = None
@@ -127,7 +127,7 @@ class WriteTemplates:
         values = {"field": field_name, "value": value}
         lookup = self.lookup_template
         params = {name: _render_param(text, values) for name, text in lookup.params.items()}
-        return Request(lookup.method, _render_path(lookup.path, values), params, None)
+        return Request(lookup.method, render_path(lookup.path, values), params, None)
 
     def addressing_fields(self) -> set[str]:
         """Fields a record needs only to be addressed (a parent's id), never sent as data."""
@@ -135,7 +135,7 @@ class WriteTemplates:
                 if template.parent and template.parent.id_field and not template.parent.links_field}
 
 
-def _render_path(text: str, values: Mapping[str, Any]) -> str:
+def render_path(text: str, values: Mapping[str, Any]) -> str:
     try:
         return render_runtime(text, values)
     except TemplateValueError as exc:

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft7Validator
+if TYPE_CHECKING:
+    from jsonschema import Draft7Validator  # imported where used, so that start-up never loads it
 
 _MAX_VALUE_IN_MESSAGE = 60
 
@@ -54,17 +55,20 @@ class RecordValidator:
     """Validates records of one resource for one write mode; built once, used for every record."""
 
     def __init__(self, schema: Mapping[str, Any], *, mode: str, primary_key: str,
-                 upsert_key: str | None = None, read_only: str = "drop",
+                 upsert_key: str | None = None, read_only: str = "drop", unknown_fields: str = "reject",
                  custom_fields: CustomFieldShape | None = None,
                  known_custom_fields: CustomFields | Callable[[], CustomFields] = (),
                  addressing_fields: Collection[str] = (),
                  fixed_custom_fields: Collection[str] | Callable[[], Collection[str]] = ()):
         if read_only not in ("drop", "reject"):
             raise ValueError(f"read_only must be 'drop' or 'reject', not {read_only!r}")
+        if unknown_fields not in ("drop", "reject"):
+            raise ValueError(f"unknown_fields must be 'drop' or 'reject', not {unknown_fields!r}")
         self.mode = mode
         self.primary_key = primary_key
         self.upsert_key = upsert_key
         self.read_only_policy = read_only
+        self.unknown_fields_policy = unknown_fields
         self.custom_fields = custom_fields
         self._known_custom_fields = known_custom_fields
         self._fixed_custom_fields = fixed_custom_fields  # custom fields the API sets: read-only
@@ -99,6 +103,8 @@ class RecordValidator:
                     self._read_only_field(name, result)
                     continue
                 customs[name] = self._custom_value(name, value)
+            elif self.unknown_fields_policy == "drop":
+                result.warnings.append(f"dropped unknown field {name}")
             else:
                 raise RecordRejected("unknown_field", self._unknown_message(name))
         if customs:
@@ -119,7 +125,7 @@ class RecordValidator:
             known = known()
         if not isinstance(known, dict):
             known = dict(known) if isinstance(known, Mapping) else dict.fromkeys(known)
-            self._known_custom_fields = known
+        self._known_custom_fields = known  # kept whatever its type: asked for every field of every record
         return known
 
     def _writable_key(self, name: str) -> bool:
@@ -166,6 +172,8 @@ class RecordValidator:
     def _check_value(self, name: str, value: Any) -> None:
         validator = self._validators.get(name)
         if validator is None:
+            from jsonschema import Draft7Validator
+
             validator = self._validators[name] = Draft7Validator(self._properties[name])
         error = next(iter(validator.iter_errors(value)), None)
         if error is None:
@@ -185,8 +193,9 @@ class RecordValidator:
         return self.custom_fields is not None and name in self.known_custom_fields
 
     def _is_fixed_custom(self, name: str) -> bool:
-        fixed = self._fixed_custom_fields
-        return name in (fixed() if callable(fixed) else fixed)
+        if callable(self._fixed_custom_fields):
+            self._fixed_custom_fields = frozenset(self._fixed_custom_fields())
+        return name in self._fixed_custom_fields
 
     def _custom_array(self, value: Any, result: ValidatedRecord) -> dict[str, Any]:
         shape = self.custom_fields
@@ -201,6 +210,9 @@ class RecordValidator:
                 raise RecordRejected("validation", f"each {shape.array_field} item needs a {shape.name_field}")
             name = item[shape.name_field]
             if name not in self.known_custom_fields:
+                if self.unknown_fields_policy == "drop":
+                    result.warnings.append(f"dropped unknown custom field {name}")
+                    continue
                 raise RecordRejected("unknown_field", f"custom field {name} does not exist in this account")
             if self._is_fixed_custom(name):
                 self._read_only_field(name, result)
@@ -215,6 +227,8 @@ class RecordValidator:
             return value
         validator = self._validators.get(f"custom:{name}")
         if validator is None:
+            from jsonschema import Draft7Validator
+
             validator = self._validators[f"custom:{name}"] = Draft7Validator({"type": json_type})
         if not validator.is_valid(value):
             raise RecordRejected("validation", f"custom field {name} must be {json_type}, not {_describe(value)}")

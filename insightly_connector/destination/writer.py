@@ -19,10 +19,12 @@ from typing import Any
 import orjson
 
 from insightly_connector.destination.created_record import Claims, UnknownCreates, holds
+from insightly_connector.destination.input_records import unwrap
 from insightly_connector.destination.journal import Journal, JournalState, LineState
 from insightly_connector.destination.plan import Plan, PlannedWrite
 from insightly_connector.destination.rejects import Rejection, RejectsFile
-from insightly_connector.destination.report import WriteReport
+from insightly_connector.destination.report import WriteReport, outcome_word
+from insightly_connector.destination.results import ResultsFile
 from insightly_connector.destination.target import WriteTarget
 from insightly_connector.destination.templates import Request
 from insightly_connector.destination.validation import RecordRejected, field_value
@@ -56,7 +58,8 @@ class Writer:
     """Carries one write run over a plan: workers, counters, journal, rejects, the stop signal."""
 
     def __init__(self, target: WriteTarget, report: WriteReport, *, journal: Journal | None, state: JournalState,
-                 rejects: RejectsFile | None, progress: Callable[[WriteReport], None] | None):
+                 rejects: RejectsFile | None, progress: Callable[[WriteReport], None] | None,
+                 results: ResultsFile | None = None, retry_rejects: bool = False):
         self.client = target.client
         self.spec = target.spec
         self.resource = target.resource
@@ -65,6 +68,10 @@ class Writer:
         self.dry_run = target.dry_run
         self.shape = target.shape
         self.templates = target.resource.writes
+        self.sub_write = target.sub_write
+        self.id_map = target.id_map
+        self.results = results
+        self.retry_rejects = retry_rejects
         self.report = report
         self.journal = journal
         self.state = state
@@ -99,18 +106,14 @@ class Writer:
         ids it confirmed stay claimed and an unknown-outcome create is never matched to them."""
         report, state = self.report, self.state
         for reject in plan.rejects:
-            known = state.get(reject.line)
-            if known is not None and known.event in ("confirmed", "rejected"):
-                self._count("already_done")
+            if self._settled_earlier([(reject.line, reject.digest)], [reject.raw]):
                 continue
             self._reject([(reject.line, reject.digest)], [reject.raw], reject.rejection)
         jobs = []
         for write in plan.writes:
-            known = state.get(write.line)
-            if known is not None and known.event in ("confirmed", "rejected"):
-                self._count("already_done", len(write.lines))
+            if self._settled_earlier(write.lines, write.raws, write.payload):
                 continue
-            jobs.append(_Job(write, resumed=known))
+            jobs.append(_Job(write, resumed=state.get(write.line)))
         workers = self.spec.http.rate_limit.max_in_flight
         partitions: list[list[_Job]] = [[] for _ in range(workers)]
         for job in jobs:
@@ -133,6 +136,26 @@ class Writer:
             report.exit_code = ExitCode.REJECTED
         report.plan.sort(key=lambda entry: entry["inputLines"][0])
 
+    def _settled_earlier(self, lines: list[tuple[int, str]], raws: list[Any],
+                         payload: dict[str, Any] | None = None) -> bool:
+        """Lines the journal says an earlier run finished: confirmed ones are done; rejected ones stay
+        rejected (counted, exit 3, their reject already in the file) unless `--retry-rejects`."""
+        known = self.state.get(lines[0][0])
+        if known is None or known.event == "sent":
+            return False
+        if known.event == "rejected" and self.retry_rejects:
+            return False
+        rejected = known.event == "rejected"
+        self._count("rejected" if rejected else "already_done", len(lines))
+        if self.results is not None:
+            for (line, _), raw in zip(lines, raws, strict=True):
+                error = {"category": known.entry.get("category"), "status": known.entry.get("status")} \
+                    if rejected else None
+                self.results.write(line, key=self._key(payload if payload is not None else _record_of(raw)),
+                                   outcome="rejected" if rejected else str(known.entry.get("outcome")),
+                                   record_id=known.entry.get("id"), attempts=0, error=error, from_journal=True)
+        return True
+
     def _work(self, jobs: list[_Job]) -> None:
         for job in jobs:
             if self._stop.is_set():
@@ -152,6 +175,10 @@ class Writer:
             self._reject_write(job, Rejection(self._limit_error.category, self._limit_message(), attempts=0))
             return
         try:
+            if self.sub_write is not None and job.resumed is not None and job.resumed.event == "sent" \
+                    and self.sub_write.method == "POST":
+                raise RecordRejected("outcome_unknown", f"a {self.mode} of this record was in flight when an earlier "
+                                                        "run stopped; it is not sent again blindly: check it")
             if job.resumed is not None and job.resumed.event == "sent" and job.resumed.entry.get("action") == "create":
                 found = self._find_created(write, _parse_since(job.resumed.entry.get("since")), sent_this_run=False)
                 if found is not None:
@@ -171,6 +198,8 @@ class Writer:
 
     def _dispatch(self, job: _Job) -> tuple[str, Any]:
         payload = job.write.payload
+        if self.sub_write is not None:
+            return self._write_under(job)
         if self.mode == "create":
             return "created", self._create(job)
         if self.mode == "update":
@@ -183,11 +212,41 @@ class Writer:
             return "deleted", payload.get(self.resource.primary_key)
         return self._upsert(job)
 
+    def _write_under(self, job: _Job) -> tuple[str, Any]:
+        """A sub-write: one request under the parent; a POST of unknown outcome is rejected for the
+        user to check, never sent again blindly (a second link or comment would be a duplicate)."""
+        sub = self.sub_write
+        assert sub is not None
+        payload = job.write.payload
+        request = sub.request(payload)
+        try:
+            content = sub.upload(payload).encode() if sub.multipart else None
+            response = self._send(job, sub.mode, request, content=content)
+        except OSError as exc:
+            raise RecordRejected("validation", f"{sub.multipart.get('file')}: cannot read the file "
+                                               f"({exc.strerror})") from None
+        except OutcomeUnknown as exc:
+            raise RecordRejected("outcome_unknown", f"{exc}; not sent again: check whether it landed") from None
+        record_id = payload.get(self.resource.primary_key)
+        if sub.returns and response is not None and response.content:
+            try:
+                body = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
+                body = None
+            if isinstance(body, dict) and body.get(sub.returns) is not None:
+                record_id = body[sub.returns]
+        return sub.outcome, record_id
+
     def _upsert(self, job: _Job) -> tuple[str, Any]:
         write = job.write
         assert self.upsert_key is not None
         value = field_value(write.payload, self.upsert_key, self.shape)
         matches = self._lookup(self.upsert_key, value)
+        if len(matches) > 1 and write.source_id is not None:
+            # Several records share the key value: the record's own primary key, when it is among
+            # them, says which one it is (a read written back). It never picks among strangers.
+            own = [found for found in matches if found.get(self.resource.primary_key) == write.source_id]
+            matches = own or matches
         if len(matches) > 1:
             raise RecordRejected("ambiguous_match", f"{len(matches)} records match {self.upsert_key}={value!r}; "
                                                     "the upsert key must be unique")
@@ -220,7 +279,8 @@ class Writer:
         raise TransientError(f"input line {job.write.line}: the create's outcome stayed unknown after "
                              f"{MAX_CREATE_SENDS} sends, each time confirmed absent; stopping")
 
-    def _send(self, job: _Job, action: str, request: Request, *, since: datetime | None = None) -> Any:
+    def _send(self, job: _Job, action: str, request: Request, *, since: datetime | None = None,
+              content: tuple[bytes, str] | None = None) -> Any:
         job.request = request
         if self.dry_run:
             return None
@@ -230,12 +290,15 @@ class Writer:
             self.journal.sent(job.write.lines, action=action, method=request.method, path=request.path,
                               since=_format_since(since), attempt=job.attempts + 1)
         job.attempts += 1
-        return self.client.request(request.method, request.path, params=request.params, json=request.body)
+        return self.client.request(request.method, request.path, params=request.params, json=request.body,
+                                   content=content)
 
     def _lookup(self, field_name: str, value: Any) -> list[dict[str, Any]]:
         if self._stop.is_set():
             raise _Stopped
         request = self.templates.lookup(field_name, value)
+        with self._lock:
+            self.report.lookups += 1
         response = self.client.request(request.method, request.path, params=request.params)
         found = follow(orjson.loads(response.content or b"[]"), self.resource.records_path)
         return [record for record in found or [] if isinstance(record, dict)]
@@ -289,13 +352,27 @@ class Writer:
             self._plan_entry(write.lines, outcome, job.request, record_id, warnings=write.warnings)
         elif self.journal is not None:
             self.journal.confirmed(write.lines, outcome=outcome, record_id=record_id)
+        if self.id_map is not None and not self.dry_run and self.sub_write is None and record_id is not None \
+                and write.source_id is not None and self.mode in ("create", "upsert"):
+            self.id_map.add(self.resource.name, write.source_id, record_id)
+        if self.results is not None:
+            key = self._key(write.payload)
+            for line, _ in write.lines:
+                self.results.write(line, key=key, outcome=outcome_word(outcome, self.dry_run), record_id=record_id,
+                                   attempts=job.attempts, source_id=write.source_id)
         self._count(outcome)
         self._count("collapsed", len(write.lines) - 1)
 
     def _reject_write(self, job: _Job, rejection: Rejection) -> None:
-        self._reject(job.write.lines, job.write.raws, rejection)
+        self._reject(job.write.lines, job.write.raws, rejection, job.write.payload)
 
-    def _reject(self, lines: list[tuple[int, str]], raws: list[Any], rejection: Rejection) -> None:
+    def _reject(self, lines: list[tuple[int, str]], raws: list[Any], rejection: Rejection,
+                payload: dict[str, Any] | None = None) -> None:
+        if self.results is not None:
+            error = {"category": rejection.category, "status": rejection.status, "message": rejection.message}
+            for (line, _), raw in zip(lines, raws, strict=True):
+                self.results.write(line, key=self._key(payload if payload is not None else _record_of(raw)),
+                                   outcome="rejected", record_id=None, attempts=rejection.attempts, error=error)
         if self.dry_run:
             self._plan_entry(lines, "rejected", None, None, rejection=rejection)
             self._count("rejected", len(lines))
@@ -306,6 +383,15 @@ class Writer:
         for (line, _), raw in zip(lines, raws, strict=True):
             self.rejects.write(line, raw, rejection)
         self._count("rejected", len(lines))
+
+    def _key(self, record: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The field a result line names the record by: the upsert key if the mode matches on one, else
+        the primary key (absent on a create: the new id is the result's `id`)."""
+        if not isinstance(record, dict):
+            return None
+        name = self.upsert_key if self.upsert_key and self.sub_write is None else self.resource.primary_key
+        value = field_value(record, name, self.shape)
+        return {name: value} if value is not None else None
 
     def _count(self, outcome: str, amount: int = 1) -> None:
         if not amount:
@@ -318,7 +404,7 @@ class Writer:
     def _plan_entry(self, lines: list[tuple[int, str]], outcome: str, request: Request | None, record_id: Any,
                     *, rejection: Rejection | None = None, warnings: list[str] | None = None) -> None:
         """One line of a dry run's plan: what would happen to these input lines, and why."""
-        entry: dict[str, Any] = {"inputLines": [line for line, _ in lines], "outcome": outcome}
+        entry: dict[str, Any] = {"inputLines": [line for line, _ in lines], "outcome": outcome_word(outcome, True)}
         if request is not None:
             entry.update(method=request.method, path=request.path)
             if request.params:
@@ -333,6 +419,12 @@ class Writer:
             entry["warnings"] = warnings
         with self._lock:
             self.report.plan.append(entry)
+
+
+def _record_of(raw: Any) -> dict[str, Any] | None:
+    """The record inside an input line as given (a plain record or a RECORD message)."""
+    kind, record = unwrap(raw)
+    return record if kind == "record" else None
 
 
 def _format_since(since: datetime | None) -> str | None:

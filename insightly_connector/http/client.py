@@ -49,7 +49,7 @@ class Client:
         rate = http.rate_limit
         self.limiter = limiter or shared_limiter(
             credential.identity, requests_per_second(spec, credential), rate.max_in_flight,
-            rate.safety_margin_seconds)
+            rate.safety_margin_seconds, store_url=credential.rate_limit_store, namespace=spec.connector["code"])
         self._timeout = (http.connect_timeout, http.read_timeout)
         self.retry: RetryPolicy = http.retry if max_attempts is None else replace(http.retry,
                                                                                   max_attempts=max_attempts)
@@ -78,13 +78,16 @@ class Client:
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
 
     def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
-                idempotent: bool | None = None) -> requests.Response:
-        """Send one request; return its 2xx response or raise the typed error the spec maps it to."""
+                idempotent: bool | None = None, content: tuple[bytes, str] | None = None) -> requests.Response:
+        """Send one request; return its 2xx response or raise the typed error the spec maps it to.
+        `content` is a body already encoded, with its content type (a multipart upload)."""
         method = method.upper()
         if idempotent is None:
             idempotent = method in _IDEMPOTENT_METHODS
         body = orjson.dumps(json) if json is not None else None
         headers = {"Content-Type": "application/json; charset=utf-8"} if body is not None else None
+        if content is not None:
+            body, headers = content[0], {"Content-Type": content[1]}
         max_attempts = self.retry.max_attempts
         failures = 0  # 5xx answers and network failures: each counts against max_attempts
         throttles = 0  # 429s: waited out within the rate-limit budget, never counted as attempts

@@ -24,11 +24,10 @@ from insightly_connector.source.paginators import compile_paginator
 from insightly_connector.spec.credential_policy import CredentialPolicy
 from insightly_connector.spec.documents import (
     check_schema,
+    load_declaration,
     load_record_schema,
     read_json,
-    read_yaml,
     unknown,
-    validate_against,
 )
 from insightly_connector.spec.http_policy import HttpPolicy
 from insightly_connector.spec.model import CustomFieldMeta, Resource
@@ -106,8 +105,7 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
     `{}`): the schema generator uses it, since it is what writes them."""
     path = Path(path) if path is not None else DEFAULT_SPEC_PATH
     label = path.name
-    document = read_yaml(path)
-    validate_against(read_json(META_SCHEMA_PATH, "the connector meta-schema"), document, label)
+    document = load_declaration(path, META_SCHEMA_PATH, "the connector meta-schema")
     root = path.resolve().parent
     credential = document["credential"]
     form_path = root / credential["form"]
@@ -213,6 +211,8 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
         cursor=CursorPolicy.from_config(incremental) if incremental else None,
         writes=WriteTemplates.compile(raw["primary_key"], write),
         dynamic_source=dynamic_source,
+        references=dict(raw.get("references") or {}),
+        sub_writes=_build_sub_writes(raw, defaults, render, where),
         child=ChildPolicy.compile(raw["child"]) if "child" in raw else None,
         flatten=FlattenPolicy.compile(raw["flatten"]) if "flatten" in raw else None,
     )
@@ -239,6 +239,25 @@ def _build_write(raw: dict, defaults: dict, render: Any, where: str) -> dict:
     return write
 
 
+def _build_sub_writes(raw: dict, defaults: dict, render: Any, where: str) -> dict:
+    """Writes to what lives under a record: each a mode of its own, from `defaults.sub_writes`."""
+    sub_writes: dict[str, dict] = {}
+    for mode, declared in (raw.get("sub_writes") or {}).items():
+        if declared is False:
+            continue
+        if mode in WRITE_MODES:
+            raise ConfigError(f"{where}.sub_writes.{mode}: a sub-write cannot take the name of a write mode")
+        base = (defaults.get("sub_writes") or {}).get(mode)
+        if base is None and not isinstance(declared, dict):
+            raise ConfigError(f"{where}.sub_writes.{mode}: there is no defaults.sub_writes.{mode} to inherit")
+        template = render(_merge(base or {}, declared if isinstance(declared, dict) else {}), f"sub_writes.{mode}")
+        missing = [key for key in ("method", "path", "outcome") if key not in template]
+        if missing:
+            raise ConfigError(f"{where}.sub_writes.{mode}: {', '.join(missing)} missing")
+        sub_writes[mode] = template
+    return sub_writes
+
+
 def _check_resource(resource: Resource, raw: dict, where: str) -> None:
     """Checks the meta-schema cannot express: relations between merged values and the record schema."""
     pagination = resource.read["pagination"]
@@ -252,6 +271,8 @@ def _check_resource(resource: Resource, raw: dict, where: str) -> None:
             raise ConfigError(f"{where}.write.{mode}: uses {{parent.*}} but no parent is declared")
     if resource.upsert_key is not None and "upsert" not in resource.write:
         raise ConfigError(f"{where}.upsert_key: the resource has no upsert mode")
+    if "upsert" in resource.write and resource.upsert_key is None:  # discover would offer what write refuses
+        raise ConfigError(f"{where}.write: upsert needs an upsert_key, the field to match on")
     properties = resource.schema.get("properties")
     if properties is None:
         return

@@ -7,7 +7,7 @@ paginator, cursor policy, records path and write templates. The runner reads onl
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,8 @@ class Resource:
     cursor: CursorPolicy | None
     writes: WriteTemplates
     dynamic_source: str | None = None
+    references: Mapping[str, Any] = field(default_factory=dict)  # field -> resource it holds an id of
+    sub_writes: Mapping[str, dict] = field(default_factory=dict)  # mode -> template, writes under a record
     child: ChildPolicy | None = None  # read under each record of a parent resource (one request per parent)
     flatten: FlattenPolicy | None = None  # the items of a parent's nested array (no request of its own)
 

@@ -1,6 +1,7 @@
 """Every writable resource of connector.yaml, written through its templates to the harness: a delete
 (by primary key, under the parent where the template says so, `?id=` where it says so) and, where the
-resource can be updated, an update of one plain field."""
+resource can be updated, an update of one plain field. Updates run first: the deletes remove parents
+(projects) that child records (milestones) are addressed under."""
 
 import pytest
 
@@ -50,6 +51,18 @@ def plain_field(resource) -> tuple[str, object] | None:
     return None
 
 
+@pytest.mark.parametrize("resource", writable("update"))
+def test_update(resource, harness, run_write):
+    field, value = plain_field(resource) or (None, None)
+    assert field, f"{resource.name} has no plain field to update"
+    record = addressable(harness, resource)[0]
+    payload = {resource.primary_key: record[resource.primary_key], field: value,
+               **{f: record[f] for f in parent_fields(resource)}}
+    report = run_write(resource.name, "update", [payload])
+    assert report.counts["updated"] == 1, report.summary_table()
+    assert harness.get(collection(resource), record[resource.primary_key])[field] == value
+
+
 @pytest.mark.parametrize("resource", writable("delete"))
 def test_delete(resource, harness, run_write):
     records = addressable(harness, resource)
@@ -62,18 +75,6 @@ def test_delete(resource, harness, run_write):
     assert after is None or after.get("ACTIVE") is False  # categories are deactivated ("Deactivation succeeded.")
     (request,) = [e for e in harness.requests() if e.method == "DELETE"]
     assert str(record[resource.primary_key]) in request.path + str(request.query)
-
-
-@pytest.mark.parametrize("resource", writable("update"))
-def test_update(resource, harness, run_write):
-    field, value = plain_field(resource) or (None, None)
-    assert field, f"{resource.name} has no plain field to update"
-    record = addressable(harness, resource)[0]
-    payload = {resource.primary_key: record[resource.primary_key], field: value,
-               **{f: record[f] for f in parent_fields(resource)}}
-    report = run_write(resource.name, "update", [payload])
-    assert report.counts["updated"] == 1, report.summary_table()
-    assert harness.get(collection(resource), record[resource.primary_key])[field] == value
 
 
 def test_custom_object_records_found_live_are_writable(harness, run_write):

@@ -85,5 +85,5 @@ def test_kill_and_resume_writes_everything_exactly_once(harness, credential_file
     assert harness.count("Contacts") == before + 30
     for record in records:
         assert len(find(harness, "Contacts", "EMAIL_ADDRESS", record["EMAIL_ADDRESS"])) == 1
-    summary = result.stdout.decode()
+    summary = result.stderr.decode()
     assert "already done (journal)" in summary

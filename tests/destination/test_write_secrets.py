@@ -23,7 +23,7 @@ def test_no_key_in_outputs_journal_or_rejects(harness, credential_file, tmp_path
     journal, rejects = tmp_path / "journal.jsonl", tmp_path / "rejects.jsonl"
     outputs = []
     harness.inject(kind="reset_after_processing", method="POST", count=1)
-    for extra, code in (([], 3), (["--dry-run"], 0)):  # the dry run finds everything done in the journal
+    for extra, code in (([], 3), (["--dry-run"], 3)):  # the dry run finds it all settled; rejects stay rejects
         result = cli("write", "--credential", credential_file, "--resource", "contacts", "--mode", "create",
                      "--journal", str(journal), "--rejects", str(rejects), *extra, stdin=stdin)
         assert result.returncode == code, result.stderr

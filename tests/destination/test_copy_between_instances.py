@@ -1,0 +1,84 @@
+"""A copy between two harnesses: read from one, write with `--mode create` into the other, through an id map
+(`--id-map`), in the order organisations, contacts, opportunities, leads, projects, notes. Every record is
+created, and every reference the YAML declares points at the copied record: a contact's organisation,
+`LINKS`, a note's parent, an opportunity's organisation, pipeline and stage."""
+
+import orjson
+
+from insightly_connector.api import Connector
+from insightly_connector.destination.id_map import IdMap
+
+from .conftest import Harness, credential_for
+
+ORDER = ("organisations", "contacts", "opportunities", "leads", "projects", "notes")
+COLLECTION = {"organisations": "Organisations", "contacts": "Contacts", "opportunities": "Opportunities",
+              "leads": "Leads", "projects": "Projects", "notes": "Notes"}
+
+
+def read_all(harness, resources, folder) -> dict[str, list[dict]]:
+    with Connector(credential_for(harness)) as connector:
+        connector.read(list(resources), output_dir=folder)
+    return {name: [orjson.loads(line) for line in (folder / f"{name}.jsonl").read_bytes().splitlines()]
+            for name in resources}
+
+
+def test_copying_keeps_every_reference(module_harness, tmp_path):
+    source_dir, target_dir = tmp_path / "source", tmp_path / "target"
+    source_dir.mkdir(), target_dir.mkdir()
+    copied = read_all(module_harness, (*ORDER, "pipelines", "pipeline_stages"), source_dir)
+    with Harness(pod="na1", seed=11, plan="enterprise", contacts=4, rate_limit_per_second=None) as target:
+        ids = tmp_path / "ids.jsonl"
+        # Reference lists a copy does not create are mapped by name, by the user: here pipelines and stages.
+        there = read_all(target, ("pipelines", "pipeline_stages"), target_dir)
+        with ids.open("wb") as handle:
+            for resource, key, name in (("pipelines", "PIPELINE_ID", "PIPELINE_NAME"),
+                                        ("pipeline_stages", "STAGE_ID", "STAGE_NAME")):
+                theirs = {(r.get("PIPELINE_ID") if resource == "pipeline_stages" else None, r[name]): r[key]
+                          for r in there[resource]}
+                for record in copied[resource]:
+                    parent = record.get("PIPELINE_ID") if resource == "pipeline_stages" else None
+                    handle.write(orjson.dumps({"resource": resource, "sourceId": record[key],
+                                               "id": theirs[parent, record[name]]}) + b"\n")
+        before = {name: target.count(COLLECTION[name]) for name in ORDER}
+        with Connector(credential_for(target)) as connector:
+            for name in ORDER:
+                report = connector.write(name, "create", copied[name], id_map_path=str(ids),
+                                         rejects_path=str(tmp_path / f"{name}.rejects.jsonl"))
+                rejects = tmp_path / f"{name}.rejects.jsonl"
+                assert report.counts["rejected"] == 0, rejects.read_text() if rejects.exists() else ""
+                assert report.counts["created"] + report.counts["collapsed"] == len(copied[name])
+                assert target.count(COLLECTION[name]) == before[name] + report.counts["created"]
+        mapped = IdMap(ids, append=False)
+
+        def new(resource, source_id):
+            found = mapped.new_id(resource, source_id)
+            assert found is not None, (resource, source_id)
+            return found
+
+        for contact in copied["contacts"]:
+            made = target.get("Contacts", new("contacts", contact["CONTACT_ID"]))
+            assert made["FIRST_NAME"] == contact["FIRST_NAME"]
+            if contact["ORGANISATION_ID"] is not None:
+                assert made["ORGANISATION_ID"] == new("organisations", contact["ORGANISATION_ID"])
+            wanted = [(link["LINK_OBJECT_NAME"], link["LINK_OBJECT_ID"]) for link in contact["LINKS"] or []]
+            assert [(link["LINK_OBJECT_NAME"], link["LINK_OBJECT_ID"]) for link in made["LINKS"]] == \
+                [(kind, new(_resource_of(kind), source)) for kind, source in wanted]
+        for opportunity in copied["opportunities"]:
+            made = target.get("Opportunities", new("opportunities", opportunity["OPPORTUNITY_ID"]))
+            for field, resource in (("ORGANISATION_ID", "organisations"), ("PIPELINE_ID", "pipelines"),
+                                    ("STAGE_ID", "pipeline_stages")):
+                if opportunity[field] is not None:
+                    assert made[field] == new(resource, opportunity[field]), field
+        assert copied["notes"], "the source has notes to copy"
+        for note in copied["notes"]:
+            made = target.get("Notes", new("notes", note["NOTE_ID"]))
+            parents = {(link["LINK_OBJECT_NAME"], link["LINK_OBJECT_ID"]) for link in made["LINKS"]}
+            for link in note["LINKS"]:
+                assert (link["LINK_OBJECT_NAME"], new(_resource_of(link["LINK_OBJECT_NAME"]),
+                                                      link["LINK_OBJECT_ID"])) in parents
+            assert made["TITLE"] == note["TITLE"]
+
+
+def _resource_of(link_object_name: str) -> str:
+    return {"Contact": "contacts", "Organisation": "organisations", "Opportunity": "opportunities",
+            "Lead": "leads", "Project": "projects", "Note": "notes"}[link_object_name]

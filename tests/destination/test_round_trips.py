@@ -1,0 +1,45 @@
+"""Read -> write round trips: for every updatable resource, records a read returns, written back as update
+and as upsert, give 0 rejects and 0 API 4xx, on the harness's custom fields of every type (the records carry
+the live-only fields, non-editable AUTONUMBER custom fields, and milestones addressed under their project)."""
+
+import orjson
+import pytest
+
+from insightly_connector.api import Connector
+from insightly_connector.source.discover import capabilities
+from insightly_connector.spec.loader import load_spec
+
+from .conftest import credential_for
+
+SPEC = load_spec()
+UPDATABLE = [resource.name for resource in SPEC.resources.values()
+             if not resource.dynamic and "update" in resource.write_modes]
+
+
+def read_back(connector: Connector, resource: str, folder) -> list[dict]:
+    report = connector.read([resource], output_dir=folder, limit=3)
+    assert not report.failed if hasattr(report, "failed") else True
+    path = folder / f"{resource}.jsonl"
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()] if path.exists() else []
+
+
+@pytest.mark.parametrize("resource", [*UPDATABLE, "fruit__c", "shipment__c"])
+def test_read_records_written_back_as_update_and_upsert_are_all_confirmed(resource, harness, tmp_path):
+    with Connector(credential_for(harness)) as connector:
+        records = read_back(connector, resource, tmp_path)
+        assert records, f"the harness returned no {resource}"
+        modes = [mode for mode in ("update", "upsert") if capabilities(connector.spec.resources.get(resource)
+                                                                        or _expanded(connector, resource))[mode]]
+        for mode in modes:
+            harness.clear_requests()
+            report = connector.write(resource, mode, records, rejects_path=str(tmp_path / f"{mode}.rejects.jsonl"))
+            failed = [(entry.method, entry.path, entry.status) for entry in harness.requests() if entry.status >= 400]
+            assert report.counts["rejected"] == 0, (mode, (tmp_path / f"{mode}.rejects.jsonl").read_text())
+            assert failed == [], mode
+            assert report.confirmed == len(records), report.summary_table()
+
+
+def _expanded(connector: Connector, name: str):
+    from insightly_connector.source.catalog import select
+    (resource,) = select(connector.client, connector.spec, [name]).resources
+    return resource

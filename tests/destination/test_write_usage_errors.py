@@ -1,0 +1,48 @@
+"""Usage errors come before any write: an upsert key that is no field, a mode the resource does not support
+(exit 2, one line, nothing sent); and `discover`'s capabilities are exactly what `write` accepts."""
+
+import pytest
+
+from insightly_connector.destination.write import check_mode, modes_of, resolve_upsert_key
+from insightly_connector.errors import ConfigError
+from insightly_connector.source.discover import capabilities
+from insightly_connector.spec.loader import load_spec
+
+from .conftest import cli
+
+SPEC = load_spec()
+STATIC = [resource for resource in SPEC.resources.values() if not resource.dynamic]
+
+
+@pytest.mark.parametrize("resource", STATIC, ids=[resource.name for resource in STATIC])
+def test_discover_capabilities_are_what_write_accepts(resource):
+    said = capabilities(resource)
+    for mode in ("create", "update", "upsert", "delete"):
+        if said[mode]:
+            check_mode(resource, mode)
+            if mode == "upsert":
+                assert resolve_upsert_key(resource, mode, None) == resource.upsert_key, \
+                    f"{resource.name} says upsert but has no key to match on"
+        else:
+            with pytest.raises(ConfigError, match="does not support"):
+                check_mode(resource, mode)
+    assert set(modes_of(resource)) >= {mode for mode in ("create", "update", "upsert", "delete") if said[mode]}
+
+
+def test_tasks_do_not_claim_an_upsert_they_cannot_do():
+    assert capabilities(SPEC.resources["tasks"])["upsert"] is False
+    with pytest.raises(ConfigError, match="tasks does not support upsert"):
+        check_mode(SPEC.resources["tasks"], "upsert")
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--resource", "tasks", "--mode", "upsert"), b"tasks does not support upsert"),
+    (("--resource", "emails", "--mode", "add_tag_typo"), b"does not support add_tag_typo"),
+    (("--resource", "organisations", "--mode", "upsert", "--upsert-key", "NOPE"), b"--upsert-key: 'NOPE'"),
+])
+def test_usage_errors_send_no_write_and_exit_2(harness, credential_file, args, message):
+    result = cli("write", "--credential", credential_file, *args, stdin=b'{"TITLE": "x"}\n')
+    assert result.returncode == 2 and message in result.stderr, result.stderr
+    assert b"Traceback" not in result.stderr
+    sent = [(entry.method, entry.path) for entry in harness.requests()]
+    assert all(method == "GET" and path.startswith("/CustomFields/") for method, path in sent), sent
