@@ -8,6 +8,7 @@ grants. Nothing it answers carries a secret: messages are scrubbed and the saved
 from __future__ import annotations
 
 import mimetypes
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,13 @@ class UiServer(ThreadingHTTPServer):
     def stop(self) -> None:
         self.shutdown()
         self.server_close()
+
+    def handle_error(self, request, client_address) -> None:
+        """A page closed mid-answer is routine, not a traceback; anything else is one scrubbed line on stderr."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError):
+            return
+        print(process_redactor.scrub(f"ui: internal error: {type(error).__name__}: {error}"), file=sys.stderr)
 
 
 class _Handler(BaseHTTPRequestHandler):
