@@ -19,6 +19,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from insightly_connector.destination.custom_field_cache import CustomFieldCache
 from insightly_connector.destination.input_records import INVALID_INPUT, InputRecord
 from insightly_connector.destination.journal import Journal, JournalState, load
 from insightly_connector.destination.plan import COLLAPSE, build_plan
@@ -56,8 +57,10 @@ class StreamSink:
 
     def __init__(self, client: Client, spec: Spec, resource: Resource, mode: str, upsert_key: str | None, *,
                  journal_path: str | None, rejects_path: str,
-                 progress: Callable[[WriteReport], None] | None = None):
-        self.target = WriteTarget(client, spec, resource, mode, upsert_key, read_only="drop", dry_run=False)
+                 progress: Callable[[WriteReport], None] | None = None,
+                 custom_fields: CustomFieldCache | None = None):
+        self.target = WriteTarget(client, spec, resource, mode, upsert_key, read_only="drop", dry_run=False,
+                                  custom_fields=custom_fields)
         self.report = WriteReport(resource.name, mode, self.target.run_id, journal_path=journal_path)
         self.dates = DateConverter.for_schema(resource.schema or {})
         self.journal_path = journal_path

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from insightly_connector.destination.custom_field_cache import CustomFieldCache
 from insightly_connector.destination.report import WriteReport
 from insightly_connector.destination.stream_sink import StreamSink, UnroutableSink
 from insightly_connector.destination.write import MODES, resolve_resource, resolve_upsert_key
@@ -69,6 +70,7 @@ class StreamingWrite:
         self.chunk_size = max(1, chunk_size)
         self.progress = progress
         self.sinks: dict[str, StreamSink | UnroutableSink] = {}
+        self.custom_fields = CustomFieldCache()  # each resource's metadata read once for the whole sync
 
     def open(self, stream: str) -> StreamSink:
         """The stream's sink, made now: a stream that cannot be written is a ConfigError here."""
@@ -88,11 +90,12 @@ class StreamingWrite:
             allowed = ", ".join(m for m in MODES if m in resource.write) or "none"
             raise Unroutable(f"stream {stream!r}: {resource.name} does not support {options.mode} "
                              f"(supported: {allowed})")
-        key = resolve_upsert_key(resource, options.mode, options.upsert_key, self.client, self.spec)
+        key = resolve_upsert_key(resource, options.mode, options.upsert_key, self.client, self.spec,
+                                 self.custom_fields)
         journal = os.path.join(self.journal_dir, f"{resource.name}.journal.jsonl") if self.journal_dir else None
         sink = StreamSink(self.client, self.spec, resource, options.mode, key, journal_path=journal,
                           rejects_path=os.path.join(self.rejects_dir, f"{resource.name}.rejects.jsonl"),
-                          progress=self.progress)
+                          progress=self.progress, custom_fields=self.custom_fields)
         self.sinks[stream] = sink
         return sink
 

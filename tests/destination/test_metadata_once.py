@@ -47,3 +47,16 @@ def test_a_connector_session_reads_each_resource_metadata_once(harness):
                         rejects_path="/dev/null")
     assert metadata_gets(harness, "Contacts") == 1
     assert metadata_gets(harness, "Organisations") == 1
+
+
+def test_a_streaming_write_reads_it_once_for_every_chunk(harness, client, spec, tmp_path):
+    """A platform's sync writes a chunk at a time; the upsert-key check and every chunk share one read."""
+    from insightly_connector.destination.stream_write import StreamingWrite, StreamOptions
+
+    run = StreamingWrite(client, spec, streams={"contacts": StreamOptions("upsert", "Hobby__c")}, default=None,
+                         rejects_dir=str(tmp_path), chunk_size=2)
+    for position, hobby in enumerate(("kite", "sail", "row", "swim", "dive"), start=1):
+        run.record("contacts", {"FIRST_NAME": hobby.title(), "Hobby__c": hobby, "VIP__c": False}, position)
+    (report,) = run.finish()
+    assert report.counts["created"] == 5, report.summary_table()
+    assert metadata_gets(harness) == 1
