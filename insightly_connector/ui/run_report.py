@@ -21,7 +21,8 @@ from insightly_connector.ui.run_files import RunFiles, first_object
 
 RATE_LIMITED = 429
 MAX_REJECTS_SHOWN = 500
-_MESSAGE_TYPES = ("RECORD",)
+MESSAGE_TYPES = ("RECORD", "STATE", "SCHEMA", "LOG", "TRACE", "CATALOG", "SPEC", "CONNECTION_STATUS")
+MESSAGE_BODIES = ("record", "schema", "state", "value", "log", "trace", "catalog", "spec", "connectionStatus")
 CHART_STEPS = (0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300)
 MAX_CHART_POINTS = 400
 
@@ -59,7 +60,7 @@ def report(run: RunFiles, root: Path) -> dict[str, Any]:
 
 
 def summary(run: RunFiles, root: Path) -> dict[str, Any]:
-    """One line of the runs list: what kind of run, when, and how it ended."""
+    """One entry of the runs list: what kind of run, and when it started."""
     head = first_object(run.request_log) or {}
     return {"id": run_id(run, root), "verb": head.get("verb"), "started_at": head.get("started_at"),
             "folder": str(run.folder)}
@@ -218,25 +219,13 @@ def _rejects(paths: list[Path]) -> tuple[list[dict[str, Any]], int]:
 
 
 def _count_records(path: Path) -> int:
-    """Records in a `read --output` file: every line of plain JSON lines, the RECORD lines of messages."""
+    """Records in a `read --output` file: every line of plain JSON lines; only the RECORD messages of the
+    airbyte and singer formats (whose first line is a message: a `type` and the message's own object)."""
     first = first_object(path) or {}
-    is_messages = first.get("type") in ("RECORD", "STATE", "SCHEMA", "LOG", "TRACE") and isinstance(
-        first.get("record") or first.get("schema") or first.get("state") or first.get("value") or first.get("log")
-        or first.get("trace"), dict)
-    count = 0
-    with path.open("rb") as file:
-        for line in file:
-            if not line.strip():
-                continue
-            if not is_messages:
-                count += 1
-                continue
-            try:
-                message = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            count += isinstance(message, dict) and message.get("type") in _MESSAGE_TYPES
-    return count
+    if not (first.get("type") in MESSAGE_TYPES and any(isinstance(first.get(k), dict) for k in MESSAGE_BODIES)):
+        with path.open("rb") as file:
+            return sum(1 for line in file if line.strip())
+    return sum(1 for message in _json_lines(path) if message.get("type") == "RECORD")
 
 
 def _duration(requests: list[dict], end: dict | None) -> float | None:

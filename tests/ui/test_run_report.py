@@ -70,3 +70,17 @@ def test_a_write_without_a_journal_reports_its_requests_and_rejects(tmp_path):
     [row] = written["resources"]
     assert row["name"] == "contacts" and row["mode"] == "create" and row["outcomes"] == {"rejected": 1}
     assert row["requests"] == written["requests"] >= 1
+
+
+def test_records_are_counted_in_every_output_format(tmp_path):
+    with Harness(contacts=30, rate_limit_per_second=None) as harness:
+        credential = write_credential(tmp_path / "credential.json", harness)
+        for output_format in ("jsonl", "airbyte", "singer"):
+            run = tmp_path / "runs" / output_format
+            result = run_cli("read", "--credential", str(credential), "--resources", "contacts", "--quiet",
+                             "--format", output_format, "--output", str(run / "out"),
+                             "--request-log", str(run / "requests.jsonl"))
+            assert result.returncode == 0, result.stderr
+    for run in find_runs(tmp_path / "runs"):
+        [contacts] = [r for r in report(run, tmp_path / "runs")["resources"] if r["name"] == "contacts"]
+        assert contacts["records"] == 30, run.folder.name
