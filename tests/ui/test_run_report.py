@@ -77,6 +77,7 @@ def test_records_are_counted_in_every_output_format(tmp_path):
         credential = write_credential(tmp_path / "credential.json", harness)
         for output_format in ("jsonl", "airbyte", "singer"):
             run = tmp_path / "runs" / output_format
+            run.mkdir(parents=True)
             result = run_cli("read", "--credential", str(credential), "--resources", "contacts", "--quiet",
                              "--format", output_format, "--output", str(run / "out"),
                              "--request-log", str(run / "requests.jsonl"))
