@@ -52,11 +52,19 @@ class Section:
         print(f"  {' | '.join(figure.row())}", flush=True)
         return figure
 
-    def markdown(self) -> str:
+    def markdown(self, previous: dict[str, str] | None = None, previous_label: str = "previous") -> str:
+        """The section; with `previous` (figure name -> its median in the results before), a column beside
+        each figure's median, so that a regression shows."""
         header = ["figure", "median", "min", "max", "runs", "target", "verdict"]
+        if previous is not None:
+            header.insert(2, previous_label)
         lines = [f"## {self.title}", "", self.setup, "", _table_row(header),
                  _table_row(["---"] * len(header))]
-        lines += [_table_row(figure.row()) for figure in self.figures]
+        for figure in self.figures:
+            row = figure.row()
+            if previous is not None:
+                row.insert(2, previous.get(figure.name, "new"))
+            lines.append(_table_row(row))
         if self.notes:
             lines.append("")
             lines += [f"- {note}" for note in self.notes]

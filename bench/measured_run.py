@@ -39,7 +39,7 @@ class Measured:
 
 
 def run_connector(args: list[str], workdir: Path, *, label: str, timeout: float,
-                  profile_to: Path | None = None) -> Measured:
+                  profile_to: Path | None = None, env: dict[str, str] | None = None) -> Measured:
     """Run `insightly-connector ARGS`; stdout and stderr go to files in `workdir`.
 
     With `profile_to`, the run is under cProfile (its figures are then not the connector's alone).
@@ -51,7 +51,8 @@ def run_connector(args: list[str], workdir: Path, *, label: str, timeout: float,
         started = time.perf_counter()
         profiler = ["-m", "cProfile", "-o", str(profile_to)] if profile_to else []
         command = [sys.executable, *profiler, "-m", "insightly_connector", *args]
-        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=workdir)
+        process = subprocess.Popen(command, stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL, cwd=workdir,
+                                   env=env)
         deadline = started + timeout
         try:
             status, usage, samples = _wait(process.pid, deadline)

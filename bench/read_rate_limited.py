@@ -18,13 +18,13 @@ from harness_process import HarnessProcess
 from measured_run import require, run_connector
 from output_files import count_records
 
-CONTACTS = 100_000
+CONTACTS = 100_000  # 201 pages: a 20 s read at the ceiling
 RATE_LIMIT = 10
 PAGE_SIZE = 500
 LATENCY_MS = 100
 CEILING = RATE_LIMIT * PAGE_SIZE
 RUNS = 3
-TARGET_PERCENT = 95.0
+TARGET_PERCENT = 98.0
 RUN_TIMEOUT_SECONDS = 300
 
 
@@ -94,9 +94,9 @@ def _miss_note(median: float, throttled: list[int], margin: float) -> str | None
     misses, remedies = [], []
     if median < TARGET_PERCENT:
         misses.append(f"the rate by {TARGET_PERCENT - median:.2f} points")
-        remedies.append("reach the first request sooner: most of the start-up is importing (requests, jsonschema, "
-                        "every verb's module) and validating connector.yaml against its meta-schema; a smaller "
-                        "limiter margin would also help, at a higher risk of 429s")
+        remedies.append("reach the first request sooner (section 0 shows what start-up still imports: the command "
+                        "line imports every verb's module, and with them requests, before parsing its arguments); "
+                        "a smaller limiter margin would also help, at a higher risk of 429s on a loaded machine")
     if max(throttled):
         misses.append(f"zero 429s in {sum(1 for count in throttled if count)} of {len(throttled)} runs")
         remedies.append(f"a 429 comes when jitter between a send and the harness counting it (thread wake-up "

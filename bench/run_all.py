@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -21,17 +22,22 @@ import incremental_cost
 import orjson
 import read_rate_limited
 import runner_cost
+import shared_budget
+import startup
 import write_rate_limited
 from figures import Section
 
 RESULTS = Path(__file__).resolve().parent / "results.md"
 BENCHMARKS: list[tuple[str, Callable[[], Section]]] = [
+    ("0. Start-up", startup.run),
     ("1. Rate-limited read", read_rate_limited.run),
     ("2. Runner cost", runner_cost.run),
     ("3. Rate-limited write", write_rate_limited.run),
     ("4. Incremental cost", incremental_cost.run),
     ("5. Harness serving rate", harness_serving.run),
+    ("6. Shared budget", shared_budget.run),
 ]
+_ROW = re.compile(r"^\| (?P<figure>[^|]+?) \| (?P<median>[^|]+?) \|")
 
 
 def main() -> int:
@@ -55,31 +61,59 @@ def main() -> int:
                              f"{speeds[-2]:.0f} ms before and {speeds[-1]:.0f} ms after.")
         sections.append(section)
     total = time.perf_counter() - started
-    RESULTS.write_text(_document(sections, total, speeds), encoding="utf-8")
+    previous = _previous_results()
+    RESULTS.write_text(_document(sections, total, speeds, previous), encoding="utf-8")
     print(f"wrote {RESULTS} ({total / 60:.1f} min, {failures} benchmark(s) failed)")
     return 1 if failures else 0
 
 
-def _document(sections: list[Section], total_seconds: float, speeds: list[float]) -> str:
+def _previous_results() -> tuple[str, dict[str, dict[str, str]]]:
+    """The commit and the medians of the results this run replaces: {section title: {figure: median}}."""
+    commit, figures, title = "none", {}, None
+    try:
+        text = RESULTS.read_text(encoding="utf-8")
+    except OSError:
+        return commit, figures
+    for line in text.splitlines():
+        if line.startswith("- commit: "):
+            commit = line.removeprefix("- commit: ").split()[0]
+        elif line.startswith("## "):
+            title = line[3:].strip()
+            figures.setdefault(title, {})
+        elif title and title not in ("Headline", "Targets"):
+            match = _ROW.match(line)
+            if match and match["figure"] not in ("figure", "---") and not match["median"].startswith("-"):
+                figures[title].setdefault(match["figure"], match["median"])
+    return commit, figures
+
+
+def _document(sections: list[Section], total_seconds: float, speeds: list[float],
+              previous: tuple[str, dict[str, dict[str, str]]]) -> str:
+    previous_commit, previous_figures = previous
     lines = ["# Benchmark results", "",
              "Written by `make bench` (`bench/run_all.py`); see `bench/*.py` for how each figure is measured. "
              "Figures are the median of the runs shown, with min and max: the machine is shared and noisy. "
              "Each benchmark also runs alone, e.g. `.venv/bin/python bench/read_rate_limited.py [runs]`. "
              "Each section ends with the load average and a reference workload's CPU time (a fixed job of JSON "
-             "round trips) before and after it: on this shared VM, CPU figures move with the host.", "",
+             "round trips) before and after it: on this shared VM, CPU figures move with the host. Each median "
+             f"stands beside the same figure from the results this run replaced (commit {previous_commit}), so that "
+             "a regression shows.", "",
              *_machine(), f"- total time: {total_seconds / 60:.1f} min",
              f"- reference workload: {min(speeds):.0f} to {max(speeds):.0f} ms over the run; a CPU figure taken "
              f"while it was slow is inflated by up to {max(speeds) / min(speeds):.2f}x", "", "## Headline", "",
              *(f"- {section.headline}" for section in sections if section.headline), "", "## Targets", "",
-             "| benchmark | figure | median (min to max) | target | verdict |", "| --- | --- | --- | --- | --- |"]
+             f"| benchmark | figure | median (min to max) | at {previous_commit} | target | verdict |",
+             "| --- | --- | --- | --- | --- | --- |"]
     for section in sections:
+        before = previous_figures.get(section.title, {})
         for figure in section.figures:
             if figure.met is not None:
                 median, low, high = figure.row()[1:4]
-                lines.append(f"| {section.title} | {figure.name} | {median} ({low} to {high}) | {figure.target} "
-                             f"| {figure.verdict} |")
+                lines.append(f"| {section.title} | {figure.name} | {median} ({low} to {high}) | "
+                             f"{before.get(figure.name, 'new')} | {figure.target} | {figure.verdict} |")
     lines.append("")
-    return "\n".join(lines) + "\n" + "\n".join(section.markdown() for section in sections)
+    return "\n".join(lines) + "\n" + "\n".join(
+        section.markdown(previous_figures.get(section.title, {}), f"at {previous_commit}") for section in sections)
 
 
 def _reference_workload_ms() -> float:

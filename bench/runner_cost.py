@@ -23,8 +23,9 @@ CONTACTS = 200_000
 FLAT_SMALL, FLAT_LARGE = 100_000, 1_000_000
 RUNS = 3  # jsonl, whose figure is judged; the other formats get one run fewer, to keep `make bench` short
 RUNS_LARGE = 1
-TARGET_RECORDS_PER_CPU_SECOND = 20_000
-TARGET_PEAK_RSS_MB = 100
+TARGET_RECORDS_PER_CPU_SECOND = 50_000
+TARGET_FORMAT_SPREAD_PERCENT = 10  # airbyte and singer within this much of jsonl
+TARGET_PEAK_RSS_MB = 60
 TARGET_FLAT_PERCENT = 10
 RUN_TIMEOUT_SECONDS = 900
 PROFILE_TOP = 6
@@ -47,14 +48,19 @@ def run(runs: int = RUNS, runs_large: int = RUNS_LARGE) -> Section:
         small = _read_formats(workdir, spec, FLAT_SMALL, {"jsonl": runs})["jsonl"]
         large = _read_formats(workdir, spec, FLAT_LARGE, {"jsonl": runs_large})["jsonl"]
         hot_spots = _profile(workdir, spec)
+    jsonl_rate = statistics.median(CONTACTS / m.cpu_seconds for m in by_format["jsonl"])
     for format_name, measured in by_format.items():
         per_cpu = [CONTACTS / m.cpu_seconds for m in measured]
-        judged = format_name == "jsonl"
         section.add(Figure(f"{format_name}: CPU seconds per 100k records", [m.cpu_seconds * 1e5 / CONTACTS
                                                                              for m in measured], "s", 2))
         section.add(Figure(f"{format_name}: records per CPU-second", per_cpu, "rec/s", 0,
-                           f">= {TARGET_RECORDS_PER_CPU_SECOND:,}" if judged else "",
-                           statistics.median(per_cpu) >= TARGET_RECORDS_PER_CPU_SECOND if judged else None))
+                           f">= {TARGET_RECORDS_PER_CPU_SECOND:,}",
+                           statistics.median(per_cpu) >= TARGET_RECORDS_PER_CPU_SECOND))
+        if format_name != "jsonl":
+            spread = [100 * (1 - rate / jsonl_rate) for rate in per_cpu]
+            section.add(Figure(f"{format_name}: CPU per record above jsonl's", spread, "%", 1,
+                               f"within {TARGET_FORMAT_SPREAD_PERCENT}%",
+                               statistics.median(spread) <= TARGET_FORMAT_SPREAD_PERCENT))
         rss = [m.peak_rss_mb for m in measured]
         section.add(Figure(f"{format_name}: peak RSS", rss, "MB", 1, f"<= {TARGET_PEAK_RSS_MB} MB",
                            max(rss) <= TARGET_PEAK_RSS_MB))
@@ -93,8 +99,15 @@ def _miss_notes(section: Section) -> list[str]:
             continue
         if "records per CPU-second" in figure.name:
             notes.append(f"Missed {figure.name} by {TARGET_RECORDS_PER_CPU_SECOND - figure.median:,.0f} "
-                         f"({100 - 100 * figure.median / TARGET_RECORDS_PER_CPU_SECOND:.0f}%): the profile below "
-                         f"shows where the main thread spends its time.")
+                         f"({100 - 100 * figure.median / TARGET_RECORDS_PER_CPU_SECOND:.0f}%). The CPU includes "
+                         f"start-up (the `spec` verb's CPU below, spent once per run) and the fetch threads' "
+                         f"receiving of each 1 MB page through requests (not in the main-thread profile below); "
+                         f"compare the reference workload at the end of the section with the one in the previous "
+                         f"results to see how much of a change is the host's.")
+        elif "above jsonl" in figure.name:
+            notes.append(f"Missed {figure.name} by {figure.median - TARGET_FORMAT_SPREAD_PERCENT:.1f} points: a typed "
+                         f"output rewrites the declared dates in place, and parses a record only where a date "
+                         f"field is also nested in it or spelt otherwise.")
         elif "growth" in figure.name:
             notes.append(f"Missed {figure.name} by {abs(figure.median) - TARGET_FLAT_PERCENT:.1f} points. If the "
                          f"second-half growth is near zero, memory rises early and then stays flat (allocator "
