@@ -16,7 +16,7 @@ COLLECTION = {"organisations": "Organisations", "contacts": "Contacts", "opportu
 
 
 def read_all(harness, resources, folder) -> dict[str, list[dict]]:
-    with Connector(credential_for(harness)) as connector:
+    with Connector({**credential_for(harness), "requests_per_second": 100}) as connector:
         connector.read(list(resources), output_dir=folder)
     return {name: [orjson.loads(line) for line in (folder / f"{name}.jsonl").read_bytes().splitlines()]
             for name in resources}
@@ -40,7 +40,7 @@ def test_copying_keeps_every_reference(module_harness, tmp_path):
                     handle.write(orjson.dumps({"resource": resource, "sourceId": record[key],
                                                "id": theirs[parent, record[name]]}) + b"\n")
         before = {name: target.count(COLLECTION[name]) for name in ORDER}
-        with Connector(credential_for(target)) as connector:
+        with Connector({**credential_for(target), "requests_per_second": 100}) as connector:
             for name in ORDER:
                 report = connector.write(name, "create", copied[name], id_map_path=str(ids),
                                          rejects_path=str(tmp_path / f"{name}.rejects.jsonl"))

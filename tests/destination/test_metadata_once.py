@@ -38,7 +38,7 @@ def test_a_dry_run_and_a_custom_upsert_key_read_it_once_too(harness, run_write):
 
 
 def test_a_connector_session_reads_each_resource_metadata_once(harness):
-    with Connector(credential_for(harness)) as connector:
+    with Connector({**credential_for(harness), "requests_per_second": 100}) as connector:
         for _ in range(3):
             report = connector.write("contacts", "update", contacts_with_custom_fields(harness, 2),
                                      rejects_path="/dev/null")
