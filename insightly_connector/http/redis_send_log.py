@@ -10,13 +10,14 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from insightly_connector.errors import TransientError
-from insightly_connector.http.send_log import KEEP, MAX_AHEAD_SECONDS
+from insightly_connector.http.send_log import KEEP, MAX_AHEAD_SECONDS, SPACING_SHARE
 from insightly_connector.redaction import process_redactor
 
 _EXPIRE_MS = 60_000
 _MICROSECONDS = 1_000_000
 
-# KEYS: the send times (a list, ascending), the pause's end. ARGV: capacity, window (us), keep, expiry (ms).
+# KEYS: the send times (a list, ascending), the pause's end. ARGV: capacity, window (us), keep, expiry (ms),
+# the furthest a pause may lie ahead (us), the shortest gap between two sends (us); as `send_log.next_send_wait`.
 # Returns 0 when the send is logged, else the microseconds to wait.
 _TRY_SEND = """
 local t = redis.call('TIME')
@@ -26,11 +27,19 @@ local wait = 0
 local paused = tonumber(redis.call('GET', KEYS[2]) or '0')
 if paused - now > tonumber(ARGV[5]) then paused = 0 end
 if paused > now then wait = paused - now end
-if redis.call('LLEN', KEYS[1]) >= capacity then
-  local nth = tonumber(redis.call('LINDEX', KEYS[1], -capacity))
-  if nth > now then
+local count = redis.call('LLEN', KEYS[1])
+if count > 0 then
+  local last = tonumber(redis.call('LINDEX', KEYS[1], -1))
+  if last > now then
     redis.call('DEL', KEYS[1])
-  elseif nth + window - now > wait then
+    count = 0
+  elseif last + tonumber(ARGV[6]) - now > wait then
+    wait = last + tonumber(ARGV[6]) - now
+  end
+end
+if count >= capacity then
+  local nth = tonumber(redis.call('LINDEX', KEYS[1], -capacity))
+  if nth + window - now > wait then
     wait = nth + window - now
   end
 end
@@ -80,7 +89,8 @@ class RedisSendLog:
     def try_send(self, capacity: int, window: float) -> float:
         waited = self._call(self._try_send, self._keys,
                             [capacity, round(window * _MICROSECONDS), KEEP, _EXPIRE_MS,
-                             round(MAX_AHEAD_SECONDS * _MICROSECONDS)])
+                             round(MAX_AHEAD_SECONDS * _MICROSECONDS),
+                             round(SPACING_SHARE * window / capacity * _MICROSECONDS)])
         return int(waited) / _MICROSECONDS
 
     def pause(self, seconds: float) -> None:
