@@ -19,6 +19,10 @@ def test_the_browser_lists_the_harness_custom_objects_and_previews_20_records(pa
         assert "found live" in row.inner_text()
         assert "read" in row.locator("span.cap").all_inner_texts()
         assert row.locator("td.custom-fields span").count() > 0  # the object's live custom fields
+    page.get_by_label("Filter resources by name").fill("__c")  # custom objects' names end so on this account
+    shown = page.locator("tr[data-resource]").evaluate_all("rows => rows.map(r => r.dataset.resource)")
+    assert shown and all("__c" in name for name in shown) and len(shown) < len(rows)
+    page.get_by_label("Filter resources by name").fill("")
     contacts = rows["contacts"]
     assert {"read", "incremental", "create", "upsert"} <= set(contacts.locator("span.cap").all_inner_texts())
     contacts.get_by_role("button", name="Preview").click()

@@ -7,6 +7,7 @@ export default function ResourcesPage() {
   const [error, setError] = useState("");
   const [sample, setSample] = useState(null);
   const [loading, setLoading] = useState("");
+  const [filter, setFilter] = useState("");
 
   useEffect(() => {
     getJson("/api/resources").then(setCatalog, (e) => setError(e.message));
@@ -33,6 +34,14 @@ export default function ResourcesPage() {
         {catalog.resources.length} resources, {catalog.resources.filter((r) => r.found_live).length} of them found
         live (such as custom objects). Preview reads the first 20 records, as <code>read --limit 20</code> does.
       </p>
+      <input
+        className="filter"
+        type="search"
+        placeholder="Filter by name"
+        aria-label="Filter resources by name"
+        value={filter}
+        onChange={(e) => setFilter(e.target.value)}
+      />
       {catalog.warnings.map((w) => (
         <p key={w} className="warning">{w}</p>
       ))}
@@ -44,7 +53,7 @@ export default function ResourcesPage() {
           </tr>
         </thead>
         <tbody>
-          {catalog.resources.map((r) => (
+          {catalog.resources.filter((r) => matches(r, filter)).map((r) => (
             <tr key={r.name} data-resource={r.name}>
               <td>
                 <code>{r.name}</code> {r.found_live && <span className="tag">found live</span>}
@@ -71,6 +80,11 @@ export default function ResourcesPage() {
       {sample && <SampleTable sample={sample} />}
     </section>
   );
+}
+
+function matches(resource, filter) {
+  const wanted = filter.trim().toLowerCase();
+  return !wanted || resource.name.toLowerCase().includes(wanted) || resource.display_name.toLowerCase().includes(wanted);
 }
 
 function SampleTable({ sample }) {
