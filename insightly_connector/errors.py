@@ -4,6 +4,7 @@ Airbyte failure type, so the CLI, the Python API and the protocol adapters all s
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import Any
 
 
 class ExitCode(IntEnum):
@@ -22,6 +23,7 @@ class ConnectorError(Exception):
     exit_code: int = ExitCode.FATAL
     failure_type: str = "system_error"
     category: str = "error"
+    report: Any = None  # the Python API attaches what a read or write did before it stopped
 
     def __init__(self, message: str):
         super().__init__(message)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from insightly_connector.errors import ConfigError
 from insightly_connector.platforms.json_file import read_json
+from insightly_connector.source.start_date import parse_start_date
 from insightly_connector.spec.credential import Credential, load_credential
 from insightly_connector.spec.loader import Spec
 
@@ -77,21 +78,5 @@ def load_platform_config(spec: Spec, config: dict[str, Any]) -> PlatformConfig:
     options = {name: fields.pop(name) for name in SOURCE_OPTIONS if name in fields}
     fields.setdefault("name", default_name(spec))
     credential = load_credential(fields, spec)
-    return PlatformConfig(spec, credential, SourceOptions(start_date=parse_start_date(options.get("start_date"))))
-
-
-def parse_start_date(value: Any) -> datetime | None:
-    """`2024-01-01` or an RFC 3339 time (any offset) as naive UTC; None when not given."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ConfigError("config start_date: expected a date such as 2024-01-01 or 2024-01-01T00:00:00Z")
-    text = value.strip()
-    try:
-        moment = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
-    except ValueError:
-        raise ConfigError(f"config start_date: {value!r} is not a date such as 2024-01-01 "
-                          "or 2024-01-01T00:00:00Z") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
-    return moment
+    start_date = parse_start_date(options.get("start_date"), "config start_date")
+    return PlatformConfig(spec, credential, SourceOptions(start_date=start_date))

@@ -1,5 +1,5 @@
-"""Progress of a run on stderr: a read's records, pages and requests left in the daily quota, or a
-write's counts so far.
+"""Progress of a run on stderr: a read's resource i of N, its records of the list's reported total
+(percentage and time left), pages, and requests left in the daily quota; or a write's counts so far.
 
 On a terminal it is one live line redrawn in place; in a log (not a TTY) it is a plain line per
 resource event and at most one line every few seconds in between, so logs stay readable. Warnings
@@ -35,20 +35,34 @@ class Progress:
         self._started = time.monotonic()
         self._last_wait = float("-inf")
         self._last_count = self._started  # a write's first line after one interval: a short write needs none
+        self._resources = 0  # how many resources the read will take turns on (0: not told)
+        self._turn = 0
+
+    def run_started(self, resources: int) -> None:
+        """How many resources the read takes turns on, so each can say "i of N"."""
+        self._resources, self._turn = resources, 0
 
     def resource_started(self, name: str, *, since: str | None = None, resumed: bool = False) -> None:
         """`since` is the incremental cursor; None means a full read."""
         what = f"incremental since {since}" if since else "full read"
         self._started = time.monotonic()
-        self._line(f"{name}: {what}{' (resuming)' if resumed else ''}")
+        self._turn += 1
+        turn = f"resource {self._turn} of {self._resources}: " if self._resources > 1 else ""
+        self._line(f"{turn}{name}: {what}{' (resuming)' if resumed else ''}")
 
-    def page(self, name: str, records: int, pages: int, quota_remaining: int | None) -> None:
+    def page(self, name: str, records: int, pages: int, quota_remaining: int | None, total: int | None = None) -> None:
+        """`total` is the list's reported size (its total-count header), when it reports one."""
         now = time.monotonic()
         if self.quiet or now - self._last_draw < self.interval:
             return
         self._last_draw = now
-        elapsed = max(now - self._started, 1e-9)
-        self._draw(f"{name}: {records} records, {pages} pages, {records / elapsed:.0f} rec/s{_quota(quota_remaining)}")
+        rate = records / max(now - self._started, 1e-9)
+        done = _count(records, "record")
+        if total:
+            share = min(records / total, 1.0)
+            left = f", about {_duration((total - records) / rate)} left" if rate > 0 and records < total else ""
+            done = f"{records:,} of {_count(total, 'record')} ({share:.0%}){left}"
+        self._draw(f"{name}: {done}, {_count(pages, 'page')}, {rate:,.0f} rec/s{_quota(quota_remaining)}")
 
     def write_counts(self, report: WriteReport) -> None:
         """A write's records done so far (confirmed, rejected, or done by an earlier run)."""
@@ -74,8 +88,8 @@ class Progress:
 
     def resource_finished(self, name: str, status: str, records: int, pages: int, requests: int,
                           quota_remaining: int | None = None) -> None:
-        self._line(f"{name}: {status}: {records} records, {pages} pages, {requests} requests"
-                   f"{_quota(quota_remaining)}")
+        self._line(f"{name}: {status}: {_count(records, 'record')}, {_count(pages, 'page')}, "
+                   f"{_count(requests, 'request')}{_quota(quota_remaining)}")
 
     def waiting(self, reason: str) -> None:
         """A long wait (a slow pace, a 429): said at most once per interval, so a log shows it."""
@@ -121,4 +135,17 @@ class Progress:
 
 
 def _quota(remaining: int | None) -> str:
-    return f", {remaining} requests left today" if remaining is not None else ""
+    return f", {_count(remaining, 'request')} left today" if remaining is not None else ""
+
+
+def _count(number: int, noun: str) -> str:
+    """`1 record`, `2 records`, `12,500 records`."""
+    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

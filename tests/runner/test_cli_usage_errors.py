@@ -26,8 +26,9 @@ def assert_one_line_usage_error(done: subprocess.CompletedProcess, *needles: str
 
 @pytest.mark.parametrize(("args", "needles"), [
     (["read", "--limit", "x"], ["--limit", "read --help"]),
-    (["read"], ["--credential", "INSIGHTLY_API_KEY", "read --help"]),
-    (["write", "--credential", "c.json", "--resource", "contacts", "--mode", "merge"], ["--mode", "write --help"]),
+    (["read", "--resources", "contacts"], ["--credential", "INSIGHTLY_API_KEY", "read --help"]),
+    (["read"], ["--output DIR", "--resources", "read --help"]),
+    (["write", "--credential", "c.json", "--mode", "create"], ["--resource", "write --help"]),
     (["no-such-verb"], ["no-such-verb", "--help"]),
     ([], ["VERB", "--help"]),
     (["check", "--credential", "c.json", "--bogus"], ["--bogus", "--help"]),

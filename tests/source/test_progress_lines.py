@@ -17,10 +17,10 @@ def test_plain_lines_when_not_a_tty_with_incremental_wording_and_quota():
     assert text.splitlines() == [
         "contacts: incremental since 2025-05-01 12:00:00",
         text.splitlines()[1],
-        "contacts: complete: 500 records, 1 pages, 1 requests, 58999 requests left today",
+        "contacts: complete: 500 records, 1 page, 1 request, 58,999 requests left today",
     ]
-    assert text.splitlines()[1].startswith("contacts: 500 records, 1 pages, ")
-    assert text.splitlines()[1].endswith(", 59000 requests left today")
+    assert text.splitlines()[1].startswith("contacts: 500 records, 1 page, ")
+    assert text.splitlines()[1].endswith(", 59,000 requests left today")
 
 
 def test_a_tty_gets_one_line_redrawn_in_place():
@@ -31,7 +31,7 @@ def test_a_tty_gets_one_line_redrawn_in_place():
     progress.resource_finished("contacts", "complete", 500, 1, 1)
     text = out.getvalue()
     assert text.startswith("contacts: full read\n\r\x1b[Kcontacts: 500 records")
-    assert text.endswith("\ncontacts: complete: 500 records, 1 pages, 1 requests\n")
+    assert text.endswith("\ncontacts: complete: 500 records, 1 page, 1 request\n")
 
 
 def test_quiet_keeps_warnings_only_and_everything_is_scrubbed():
