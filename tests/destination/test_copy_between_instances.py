@@ -82,3 +82,15 @@ def test_copying_keeps_every_reference(module_harness, tmp_path):
 def _resource_of(link_object_name: str) -> str:
     return {"Contact": "contacts", "Organisation": "organisations", "Opportunity": "opportunities",
             "Lead": "leads", "Project": "projects", "Note": "notes"}[link_object_name]
+
+
+def test_every_declared_reference_names_a_resource_and_a_field():
+    from insightly_connector.spec.loader import load_spec
+    spec = load_spec()
+    for resource in spec.resources.values():
+        properties = resource.schema.get("properties") or {}
+        for field, target in resource.references.items():
+            assert field in properties, (resource.name, field)
+            targets = target["resources"].values() if isinstance(target, dict) else [target]
+            for name in targets:
+                assert name in spec.resources, (resource.name, field, name)
