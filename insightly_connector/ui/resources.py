@@ -23,7 +23,7 @@ def browse(spec: Spec, credential: Credential) -> dict[str, Any]:
     with Client(spec, credential) as client:
         catalog = discover(client, spec)
     return {"resources": [
-        {"name": entry.name, "display_name": entry.display_name, "path": entry.path,
+        {"name": entry.name, "display_name": entry.display_name,
          "primary_key": entry.primary_key, "cursor_field": entry.cursor_field,
          "capabilities": [name for name, able in entry.capabilities.items() if able],
          "custom_fields": [{"name": f["name"], "label": f["label"], "type": f["type"]}

@@ -31,6 +31,8 @@ def test_the_report_of_a_rate_limited_read_shows_its_chart(page, serve, recorded
     assert report.get_by_test_id("rate-limited").inner_text() == str(rate_limited)
     assert report.get_by_test_id("quota").inner_text().startswith(str(requests[-1]["quota_remaining"]))
     assert f"{CONNECTOR_RATE} / s" in report.inner_text()
+    assert f"429 ×{rate_limited}" in report.get_by_test_id("statuses").inner_text()
+    assert str(run / "state.json") in report.get_by_test_id("files").inner_text()
     rows = {row.locator("td").first.inner_text().split()[0]: row.locator("td").all_inner_texts()
             for row in report.locator("[data-testid=per-resource] tbody tr").all()}
     contacts_written = (run / "records" / "contacts.jsonl").read_text().count("\n")

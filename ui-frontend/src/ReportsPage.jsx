@@ -74,6 +74,9 @@ function Report({ report }) {
         <Fact label="network errors" value={report.network_errors} />
         <Fact label="quota left" value={quotaText(report)} testid="quota" />
       </dl>
+      <p className="muted" data-testid="statuses">
+        answers: {Object.entries(report.statuses).map(([status, n]) => `${status === "None" ? "no answer" : status} ×${n}`).join(", ") || "none"}
+      </p>
       <h3>Request rate against the limit</h3>
       <RateChart chart={report.chart} />
       <h3>Per resource</h3>
@@ -106,6 +109,15 @@ function Report({ report }) {
         </tbody>
       </table>
       {isWrite && <Rejects rows={report.rejects} total={report.rejects_total} />}
+      <h3>Read from</h3>
+      <ul className="files muted" data-testid="files">
+        <li>request log <code>{report.files.request_log}</code></li>
+        {report.files.state && <li>state <code>{report.files.state}</code></li>}
+        {report.files.journals.map((f) => <li key={f}>journal <code>{f}</code></li>)}
+        {report.files.results.map((f) => <li key={f}>results <code>{f}</code></li>)}
+        {report.files.rejects.map((f) => <li key={f}>rejects <code>{f}</code></li>)}
+        {report.files.records.length > 0 && <li>records: {report.files.records.length} files under <code>{report.folder}</code></li>}
+      </ul>
     </div>
   );
 }
