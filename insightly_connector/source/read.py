@@ -30,6 +30,11 @@ from insightly_connector.spec.loader import Spec
 from insightly_connector.spec.model import Resource
 
 _MAX_PAGES_AHEAD = 4
+#: A child stream saves its state (positioned at the last parent written) at most this often, and when it
+#: stops cleanly (a spent quota, a failure): a walk is not paced by a file write and an fsync per parent
+#: (about a request's time), and a killed run resumes with at most a second of parents asked again, the
+#: output cut back to the saved point (as after a kill mid-page of a list).
+CHILD_CHECKPOINT_SECONDS = 1.0
 #: A saved cursor further ahead of the local clock than this cannot have come from a real read
 #: (cursors are the server's clock): it would silently read nothing, so it is a usage error.
 FUTURE_CURSOR_ALLOWANCE = timedelta(days=1)
@@ -97,8 +102,6 @@ def read(client: Client, spec: Spec, resources: Sequence[Resource | str] | None,
     report = ReadReport(sampled=limit is not None)
     report.resources = [ResourceReport(resource.name) for resource in resources]
     riders = run.riders(resources, report.resources)
-    progress.run_started(sum(1 for resource in resources
-                             if not any(rider is resource for rode in riders.values() for rider, _ in rode)))
     try:
         for resource, entry in zip(resources, report.resources, strict=True):
             if any(rider is resource for rode in riders.values() for rider, _ in rode):
@@ -138,8 +141,9 @@ class _Run:
     def riders(self, resources: Sequence[Resource],
                reports: Sequence[ResourceReport]) -> dict[str, list[tuple[Resource, ResourceReport]]]:
         """Flattened streams read from their parent's pages in this run (parent name -> streams): those
-        whose parent is read too, in the same window (the same saved state, the same refresh), so the
-        items come at no extra request. Any other flattened stream walks its parent's list itself."""
+        whose parent is read too, in the same window (the same saved state and refresh, or both read in
+        full, which ignores the states and leaves them equal), so the items come at no extra request. Any
+        other flattened stream walks its parent's list itself."""
         chosen = {resource.name: resource for resource in resources}
         riders: dict[str, list[tuple[Resource, ResourceReport]]] = {}
         if self.limit is not None:
@@ -149,7 +153,8 @@ class _Run:
             if parent is None or parent.child or parent.flatten or parent.paginator.single_request:
                 continue
             same_state = self.state.resource(resource.name) == self.state.resource(parent.name)
-            if same_state and self._full_refresh(resource.name) == self._full_refresh(parent.name):
+            refresh = (self._full_refresh(resource.name), self._full_refresh(parent.name))
+            if refresh == (True, True) or (same_state and refresh[0] == refresh[1]):
                 riders.setdefault(parent.name, []).append((resource, report))
         for name in list(self.state.document["resources"]):
             if not self.state.document["resources"][name]:
@@ -248,8 +253,7 @@ class _Run:
                                                  "output": self.emitter.output_checkpoint(each.name)}}
                 entry = self.state.resource(name)
                 self._checkpoint(name, entry, also=[rider.name for rider, _ in riders])
-                self.progress.page(name, report.records, report.pages, self.client.quota_remaining,
-                                   total=page.total if not resource.flatten else None)
+                self.progress.page(name, report.records, report.pages, self.client.quota_remaining)
                 if self.limit is not None and report.records >= self.limit:
                     break
         finally:
@@ -281,6 +285,7 @@ class _Run:
                                   resume_output=resume.get("output") if report.resumed else None)
         self.progress.resource_started(name, since=window.cursor_text if window else None, resumed=report.resumed)
         parents = walk.parents()
+        saved_at, unsaved = time.monotonic(), False
         try:
             for done in parents:
                 records = done.records
@@ -293,10 +298,17 @@ class _Run:
                 progress = window.in_progress() if window is not None else {"mode": "full"}
                 entry["in_progress"] = {**progress, "last_pk": done.parent_key, "position": done.position,
                                         "output": self.emitter.output_checkpoint(name)}
-                self._checkpoint(name, entry)
+                unsaved = True
+                if time.monotonic() - saved_at >= CHILD_CHECKPOINT_SECONDS:
+                    self._checkpoint(name, entry)
+                    saved_at, unsaved = time.monotonic(), False
                 self.progress.page(name, report.records, report.pages, self.client.quota_remaining)
                 if self.limit is not None and report.records >= self.limit:
                     break
+        except ConnectorError:
+            if unsaved:  # a clean stop (a spent quota, a failure): state at the last parent written
+                self._checkpoint(name, entry)
+            raise
         finally:
             parents.close()
         if walk.parents_gone:

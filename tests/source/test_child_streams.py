@@ -256,3 +256,19 @@ def test_a_killed_child_read_resumes_with_each_child_once_in_the_file(harness_fa
     rows = [orjson.loads(line) for line in (out / f"{CHILD}.jsonl").read_bytes().splitlines()]
     assert 0 < written < len(expected) and saved["last_pk"] in harness.ids("Contacts")
     assert rows == expected, "a child lost or repeated across the kill"
+
+
+def test_a_flattened_stream_read_apart_rides_again_after_a_full_refresh_of_both(harness_factory, read_in_process,
+                                                                             tmp_path):
+    """Read apart once, a flattened stream keeps a state of its own and walks its parent's list itself;
+    a full refresh of both together brings their states (and the walk) together again."""
+    state = tmp_path / "state.json"
+    with harness_factory(contacts=12) as harness:
+        read_in_process(harness, ["contacts"], state_path=state)
+        harness.advance_clock(5)
+        apart = read_in_process(harness, ["contacts", "contacts_tags"], state_path=state)
+        together = read_in_process(harness, ["contacts", "contacts_tags"], state_path=state, full_refresh=True)
+        resources = orjson.loads(state.read_bytes())["resources"]
+    assert [r.requests > 0 for r in apart.report.resources] == [True, True], "read apart: a walk each"
+    assert [r.requests > 0 for r in together.report.resources] == [True, False], "a full refresh of both: one walk"
+    assert resources["contacts_tags"] == resources["contacts"]
