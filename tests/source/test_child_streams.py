@@ -272,3 +272,16 @@ def test_a_flattened_stream_read_apart_rides_again_after_a_full_refresh_of_both(
     assert [r.requests > 0 for r in apart.report.resources] == [True, True], "read apart: a walk each"
     assert [r.requests > 0 for r in together.report.resources] == [True, False], "a full refresh of both: one walk"
     assert resources["contacts_tags"] == resources["contacts"]
+
+
+def test_the_new_collections_are_skipped_where_the_plan_lacks_them(harness_factory, read_in_process):
+    """The community collections are plan-dependent (api-notes §2.1): a reported skip, as for tickets; the
+    other new collections and a child of a parent the plan lacks follow the same rule."""
+    names = ["community_forums", "community_posts", "community_comments", "forum_categories",
+             "document_templates", "follows", "marketing_visits", "permissions", "tickets_comments"]
+    with harness_factory(contacts=12, plan="professional") as harness:
+        result = read_in_process(harness, names)
+    status = {r.name: r.status for r in result.report.resources}
+    assert status == {**{name: "skipped" for name in names[:4]}, **{name: "complete" for name in names[4:8]},
+                      "tickets_comments": "skipped"}
+    assert result.report.error is None
