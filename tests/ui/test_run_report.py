@@ -85,3 +85,20 @@ def test_records_are_counted_in_every_output_format(tmp_path):
     for run in find_runs(tmp_path / "runs"):
         [contacts] = [r for r in report(run, tmp_path / "runs")["resources"] if r["name"] == "contacts"]
         assert contacts["records"] == 30, run.folder.name
+
+
+def test_a_write_with_a_results_file_reports_each_record_s_outcome(tmp_path):
+    run = tmp_path / "runs" / "with-results"
+    run.mkdir(parents=True)
+    with Harness(contacts=5, rate_limit_per_second=None) as harness:
+        credential = write_credential(tmp_path / "credential.json", harness)
+        records = tmp_path / "in.jsonl"
+        records.write_text('{"FIRST_NAME": "Ada", "LAST_NAME": "L"}\n{"FIRST_NAME": "Bo"}\n{"FIRST_NAME": 5}\n')
+        result = run_cli("write", "--credential", str(credential), "--resource", "contacts", "--mode", "create",
+                         "--input", str(records), "--results", str(run / "outcomes.jsonl"), "--quiet",
+                         "--rejects", str(run / "rejected.jsonl"), "--request-log", str(run / "log.jsonl"))
+    assert result.returncode == 3, result.stderr
+    [found] = find_runs(tmp_path / "runs")
+    assert found.results == [run / "outcomes.jsonl"] and found.journals == []
+    [row] = report(found, tmp_path / "runs")["resources"]
+    assert row["name"] == "contacts" and row["outcomes"] == {"created": 2, "rejected": 1} and row["records"] == 3
