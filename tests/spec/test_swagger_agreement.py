@@ -176,8 +176,9 @@ def test_write_modes_are_exactly_those_the_swagger_allows(spec, swagger, locate)
         if resource.child or resource.flatten:
             assert resource.write_modes == (), f"{resource.name}: a stream read under a parent is read-only"
             continue
-        allowed = tuple(mode for mode in ("create", "update", "upsert", "delete")
-                        if _swagger_allows(swagger, locate, resource, mode))
+        allowed = tuple(mode for mode in ("create", "update", "upsert", "delete")  # upsert: with a key to match on
+                        if _swagger_allows(swagger, locate, resource, mode)
+                        and (mode != "upsert" or resource.upsert_key))
         assert resource.write_modes == allowed, resource.name
     assert spec.resource("users").write_modes == ()
     assert spec.resource("pipelines").write_modes == ()
