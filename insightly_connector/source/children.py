@@ -74,9 +74,9 @@ class Estimate:
 
     def describe(self) -> str:
         seconds = self.requests / self.requests_per_second if self.requests_per_second else 0
+        pages = f"{self.parent_pages:,} page{'' if self.parent_pages == 1 else 's'}"
         return (f"about {self.requests:,} requests ({self.parents:,} parents, one request each, plus "
-                f"{self.parent_pages:,} pages of parents; {_duration(seconds)} at "
-                f"{self.requests_per_second:g} a second)")
+                f"{pages} of parents; {_duration(seconds)} at {self.requests_per_second:g} a second)")
 
 
 def estimate(parents: int, parent: Resource, requests_per_second: float) -> Estimate:

@@ -278,7 +278,8 @@ class _Run:
         window, resume = self._window(name, child_window_policy(resource, parent), entry)
         walk = ChildWalk(self.client, resource, parent, window=window, resume=resume, prefetch=self.pages_ahead,
                          skip_action=gone_action(self.spec),
-                         on_first_page=lambda total: self._tell_cost(name, parent, total, resumed=bool(resume)))
+                         on_first_page=lambda total: self._tell_cost(
+                             name, parent, total, done=resume.get("position", -1) + 1 if walk.resumable else 0))
         report.mode = "incremental" if window is not None and window.incremental else "full"
         report.resumed = bool(resume) and walk.resumable
         self.emitter.begin_stream(stream, fresh=report.mode == "full" and not report.resumed,
@@ -323,15 +324,18 @@ class _Run:
             self.state.forget(name)
         self._checkpoint(name, entry)
 
-    def _tell_cost(self, name: str, parent: Resource, parents: int | None, *, resumed: bool) -> None:
+    def _tell_cost(self, name: str, parent: Resource, parents: int | None, *, done: int) -> None:
         """At the start of a child stream's read: the requests it will take, against what is left today
-        (for a resumed read, the parents of the whole walk: those before the stop are not asked again)."""
+        (`done`: the parents a stopped run already read, which a resumed one does not ask again)."""
         if parents is None:
             return
         pace = requests_per_second(self.spec, self.client.credential)
-        text = f"{name}: {estimate(parents, parent, pace).describe()}{' for the whole walk' if resumed else ''}"
+        left = max(parents - done, 0)
+        text = f"{name}: {estimate(left, parent, pace).describe()}"
+        if done:
+            text += f", resuming after {done:,} of {parents:,} parents"
         remaining = self.client.quota_remaining
-        if remaining is not None and parents > remaining:
+        if remaining is not None and left > remaining:
             text += (f"; only {remaining:,} requests are left today, so the read will stop when they run out "
                      "and the next run resumes at the parent it reached")
         self.progress.note(text)

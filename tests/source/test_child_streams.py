@@ -114,7 +114,7 @@ def test_the_start_of_a_read_says_what_it_will_cost(harness_factory, spec, tmp_p
             read(client, spec, [CHILD], emitter=make_emitter("jsonl", process_redactor, stdout=io.BytesIO()),
                  progress=Progress(said, tty=False))
     text = said.getvalue()
-    assert f"{CHILD}: about 13 requests (12 parents, one request each, plus 1 pages of parents" in text
+    assert f"{CHILD}: about 13 requests (12 parents, one request each, plus 1 page of parents" in text
     assert "only 4 requests are left today" in text  # the quota, after the first page
 
 
@@ -285,3 +285,23 @@ def test_the_new_collections_are_skipped_where_the_plan_lacks_them(harness_facto
     assert status == {**{name: "skipped" for name in names[:4]}, **{name: "complete" for name in names[4:8]},
                       "tickets_comments": "skipped"}
     assert result.report.error is None
+
+
+def test_a_resumed_read_counts_only_the_parents_left(harness_factory, read_in_process, spec, tmp_path):
+    from insightly_connector.protocols.emitters import make_emitter
+    from insightly_connector.redaction import process_redactor
+    from insightly_connector.source.read import read
+
+    state = tmp_path / "state.json"
+    with harness_factory(contacts=12) as harness:
+        harness.set_quota_remaining(6)
+        read_in_process(harness, [CHILD], state_path=state)
+        done = orjson.loads(state.read_bytes())["resources"][CHILD]["in_progress"]["position"] + 1
+        harness.reset_quota()
+        credential = load_credential({"name": "t", "api_key": harness.api_key, "base_url": harness.base_url}, spec)
+        said = io.StringIO()
+        with Client(spec, credential, limiter=UnlimitedLimiter()) as client:
+            read(client, spec, [CHILD], emitter=make_emitter("jsonl", process_redactor, stdout=io.BytesIO()),
+                 state_path=str(state), progress=Progress(said, tty=False))
+    assert f"about {12 - done + 1} requests ({12 - done} parents" in said.getvalue()
+    assert f"resuming after {done} of 12 parents" in said.getvalue()
