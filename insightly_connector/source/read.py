@@ -102,6 +102,8 @@ def read(client: Client, spec: Spec, resources: Sequence[Resource | str] | None,
     report = ReadReport(sampled=limit is not None)
     report.resources = [ResourceReport(resource.name) for resource in resources]
     riders = run.riders(resources, report.resources)
+    progress.run_started(sum(1 for resource in resources
+                             if not any(rider is resource for rode in riders.values() for rider, _ in rode)))
     try:
         for resource, entry in zip(resources, report.resources, strict=True):
             if any(rider is resource for rode in riders.values() for rider, _ in rode):
@@ -253,7 +255,8 @@ class _Run:
                                                  "output": self.emitter.output_checkpoint(each.name)}}
                 entry = self.state.resource(name)
                 self._checkpoint(name, entry, also=[rider.name for rider, _ in riders])
-                self.progress.page(name, report.records, report.pages, self.client.quota_remaining)
+                self.progress.page(name, report.records, report.pages, self.client.quota_remaining,
+                                   total=page.total if not resource.flatten else None)
                 if self.limit is not None and report.records >= self.limit:
                     break
         finally:
