@@ -53,9 +53,10 @@ class DateConverter:
         self.fields = dict(fields)
         # `"FIELD":"2024-03-02 10:11:12"`: a quote inside a JSON string is always escaped, so these
         # bytes can only be a key and its value, at some depth (`serialised_to_rfc3339` checks which).
-        self._patterns = {name: (orjson.dumps(name) + b":",
-                                 re.compile(re.escape(orjson.dumps(name)) + rb':"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)"'))
-                          for name, api_format in self.fields.items() if api_format == _SPACE_SEPARATED}
+        self._keys = {name: orjson.dumps(name) + b":" for name, api_format in self.fields.items()
+                      if api_format == _SPACE_SEPARATED}
+        self._pattern = re.compile(b"(" + b"|".join(re.escape(key) for key in self._keys.values())
+                                   + rb')"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)"') if self._keys else None
 
     def serialised_to_rfc3339(self, serialised: bytes, records: RawRecords) -> bytes | None:
         """A page already serialised from `records`' raw bytes (each once, in an envelope that names
@@ -63,17 +64,21 @@ class DateConverter:
 
         None when the bytes cannot be converted exactly (a date field also nested in a record, an
         API format other than `%Y-%m-%d %H:%M:%S`, a value spelt with escapes): parse those records."""
-        if len(self._patterns) != len(self.fields):
+        if self._pattern is None or len(self._keys) != len(self.fields):
             return None
-        for name, (key, pattern) in self._patterns.items():
+        records.want(set(self.fields))
+        expected = 0
+        for name, key in self._keys.items():
             if serialised.count(key) != records.present(name):
                 return None  # some occurrence is not the top-level field
-            expected = sum(1 for value in records.column(name) if isinstance(value, str) and len(value) == 19
-                           and value[10] == " ")
-            serialised, converted = pattern.subn(key.replace(b"\\", b"\\\\") + rb'"\1T\2Z"', serialised)
-            if converted != expected:
-                return None
-        return serialised
+            expected += sum(1 for value in records.column(name)
+                            if isinstance(value, str) and len(value) == 19 and value[10] == " ")
+        parts = self._pattern.split(serialised)  # text, (key, date, time, text)*
+        if (len(parts) - 1) // 4 != expected:
+            return None
+        parts[2::4] = [b'"' + date + b"T" for date in parts[2::4]]
+        parts[3::4] = [time + b'Z"' for time in parts[3::4]]
+        return b"".join(parts)
 
     @classmethod
     def for_schema(cls, schema: Mapping[str, Any]) -> DateConverter:

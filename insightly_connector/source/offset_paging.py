@@ -81,12 +81,13 @@ class _Fetched:
     sent_at: float
     path: str
     records_path: str
+    wanted: set[str]  # the columns the walk reads, decoded together on each page
     _records: Sequence[dict] | None = None
 
     @property
     def records(self) -> Sequence[dict]:
         if self._records is None:
-            self._records, self.body = record_list(self.body, self.records_path, self.path), b""
+            self._records, self.body = record_list(self.body, self.records_path, self.path, self.wanted), b""
         return self._records
 
 
@@ -110,6 +111,7 @@ class OffsetPager:
         self.step_backs = 0  # over the whole walk: how often churn forced a re-anchor
         self._step_backs = 0  # for the current page, bounded
         self._step = 0
+        self._wanted: set[str] = set()
 
     def pages(self) -> Iterator[Page]:
         """Generator of accepted pages; closing it early abandons any pages fetched ahead."""
@@ -234,4 +236,4 @@ class OffsetPager:
         if pagination.total_header:
             raw = response.headers.get(pagination.total_header, "")
             total = int(raw) if raw.isdigit() else None
-        return _Fetched(offset, response.content, total, sent_at, self.path, self.records_path)
+        return _Fetched(offset, response.content, total, sent_at, self.path, self.records_path, self._wanted)

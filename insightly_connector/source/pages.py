@@ -60,10 +60,11 @@ class Pages:
         return self.source
 
 
-def record_list(content: bytes, records_path: str, path: str) -> RawRecords:
+def record_list(content: bytes, records_path: str, path: str, wanted: set[str] | None = None) -> RawRecords:
     """The records of one answer, each kept as the bytes the API sent (`raw_records.py`); anything but
-    a list where they should be is an unexpected answer."""
+    a list where they should be is an unexpected answer. `wanted`: the columns a walk reads, shared by
+    its pages."""
     try:
-        return split_records(content, records_path)
+        return split_records(content, records_path, wanted)
     except MalformedPage as exc:
         raise ApiError(f"GET {path}: {exc}", category="unexpected_response", method="GET", path=path) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -41,15 +42,19 @@ def _object_decoder() -> Any:
 
 
 @functools.cache
-def _column_decoder(field: str) -> Any:
-    """Decodes one top-level field of every object in a list (absent: None), skipping everything else."""
+def _columns_decoder(fields: tuple[str, ...]) -> Any:
+    """Decodes some top-level fields of every object in a list (absent: UNSET), skipping everything else."""
     msgspec = _msgspec()
-    column = msgspec.defstruct("Column", [("value", Any, msgspec.field(default=msgspec.UNSET, name=field))])
-    return msgspec.json.Decoder(list[column])
+    columns = msgspec.defstruct("Columns", [(f"c{index}", Any, msgspec.field(default=msgspec.UNSET, name=field))
+                                            for index, field in enumerate(fields)])
+    return msgspec.json.Decoder(list[columns])
 
 
-def split_records(content: bytes, records_path: str) -> RawRecords:
-    """The records at `records_path` (`$`, or `$.a.b`) of one answer, each as its own bytes."""
+def split_records(content: bytes, records_path: str, wanted: set[str] | None = None) -> RawRecords:
+    """The records at `records_path` (`$`, or `$.a.b`) of one answer, each as its own bytes.
+
+    `wanted` is shared by the pages of one walk: the fields any of them was asked for, decoded together
+    in one pass over each later page (so a page costs one pass for its columns, not one per field)."""
     msgspec = _msgspec()
     if not content.isascii():
         try:
@@ -68,15 +73,17 @@ def split_records(content: bytes, records_path: str) -> RawRecords:
         raise MalformedPage(f"expected a list of records at {records_path!r}") from None
     except msgspec.DecodeError as exc:
         raise MalformedPage(f"not valid JSON ({exc})") from None
-    return RawRecords(raws, _Columns(bytes(body) if not isinstance(body, bytes) else body, len(raws)))
+    return RawRecords(raws, _Columns(bytes(body) if not isinstance(body, bytes) else body, len(raws),
+                                     wanted if wanted is not None else set()))
 
 
 class _Columns:
     """The page-wide columns decoded so far, shared by every selection of the page's records."""
 
-    def __init__(self, body: bytes, count: int):
+    def __init__(self, body: bytes, count: int, wanted: set[str]):
         self.body = body
         self.count = count
+        self.wanted = wanted
         # JSON strings cannot hold a raw line break, so a body without one has every record on one line.
         self.single_line = b"\n" not in body and b"\r" not in body
         self._decoded: dict[str, list] = {}
@@ -85,13 +92,23 @@ class _Columns:
         """The field's value in each record: None where it is null, `msgspec.UNSET` where it is absent."""
         values = self._decoded.get(field)
         if values is None:
-            msgspec = _msgspec()
-            try:
-                values = [row.value for row in _column_decoder(field).decode(self.body)]
-            except msgspec.ValidationError as exc:
-                raise MalformedPage(f"a record is not an object, or holds a number out of range ({exc})") from None
-            self._decoded[field] = values
+            self.wanted.add(field)
+            self.decode(self.wanted)
+            values = self._decoded[field]
         return values
+
+    def decode(self, fields: set[str]) -> None:
+        """Decode the columns of `fields` not decoded yet, in one pass over the page."""
+        missing = tuple(sorted(field for field in fields if field not in self._decoded))
+        if not missing:
+            return
+        msgspec = _msgspec()
+        try:
+            rows = _columns_decoder(missing).decode(self.body)
+        except msgspec.ValidationError as exc:
+            raise MalformedPage(f"a record is not an object, or holds a number out of range ({exc})") from None
+        for index, field in enumerate(missing):
+            self._decoded[field] = list(map(operator.attrgetter(f"c{index}"), rows))
 
 
 class RawRecords(Sequence[dict]):
@@ -116,6 +133,11 @@ class RawRecords(Sequence[dict]):
     def single_line(self) -> bool:
         """Every record's bytes fit on one line (the API did not pretty-print): they can be JSON lines."""
         return self._columns.single_line
+
+    def want(self, fields: set[str]) -> None:
+        """These columns will be read: decode them (with any the walk wanted before) in one pass."""
+        self._columns.wanted.update(fields)
+        self._columns.decode(self._columns.wanted)
 
     def column(self, field: str) -> list:
         """The value of a top-level field in each record (None where it is absent)."""
