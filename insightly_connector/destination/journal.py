@@ -65,9 +65,10 @@ class JournalState:
         """No request of the journal is in flight: every line it names ended confirmed or rejected."""
         return all(known.event != "sent" for known in self.lines.values())
 
-    def rejected_lines(self) -> set[int]:
+    def rejected_lines(self, *, except_category: str | None = None) -> set[int]:
         """The input lines an earlier run rejected (what `--retry-rejects` sends again)."""
-        return {line for line, known in self.lines.items() if known.event == "rejected"}
+        return {line for line, known in self.lines.items()
+                if known.event == "rejected" and known.entry.get("category") != except_category}
 
     def check_digest(self, line: int, digest: str) -> None:
         """Refuse to resume over a different input: skipping by line number would then be wrong."""

@@ -23,7 +23,7 @@ from insightly_connector.destination.rejects import RejectsFile
 from insightly_connector.destination.report import WriteReport
 from insightly_connector.destination.results import ResultsFile
 from insightly_connector.destination.target import WriteTarget
-from insightly_connector.destination.writer import Writer
+from insightly_connector.destination.writer import OUTCOME_UNKNOWN, Writer
 from insightly_connector.errors import ConfigError
 from insightly_connector.http.client import Client
 from insightly_connector.source.catalog import select
@@ -69,7 +69,7 @@ def write(client: Client, spec: Spec, resource: str | Resource, mode: str, recor
         state = load(journal_path, resource=target.name, mode=mode, upsert_key=key) if journal_path \
             else JournalState()
         check_journal_matches(plan, state)
-        retried = state.rejected_lines() if retry_rejects else set()
+        retried = state.rejected_lines(except_category=OUTCOME_UNKNOWN) if retry_rejects else set()
         journal = None
         if journal_path and not dry_run:
             journal = Journal.start(journal_path, run_id=setup.run_id, resource=target.name, mode=mode,

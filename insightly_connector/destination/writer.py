@@ -39,6 +39,7 @@ from insightly_connector.errors import (
 from insightly_connector.http.error_policy import Action, Verb
 from insightly_connector.spec.json_path import follow
 
+OUTCOME_UNKNOWN = "outcome_unknown"  # the reject category of a POST that may have landed
 MAX_CREATE_SENDS = 3  # a create re-sent only after a lookup proved it absent; this bounds a flaky link
 
 
@@ -139,11 +140,12 @@ class Writer:
     def _settled_earlier(self, lines: list[tuple[int, str]], raws: list[Any],
                          payload: dict[str, Any] | None = None) -> bool:
         """Lines the journal says an earlier run finished: confirmed ones are done; rejected ones stay
-        rejected (counted, exit 3, their reject already in the file) unless `--retry-rejects`."""
+        rejected (counted, exit 3, their reject already in the file) unless `--retry-rejects`. A POST of
+        unknown outcome stays rejected even then: sending it again could make a duplicate."""
         known = self.state.get(lines[0][0])
         if known is None or known.event == "sent":
             return False
-        if known.event == "rejected" and self.retry_rejects:
+        if known.event == "rejected" and self.retry_rejects and known.entry.get("category") != OUTCOME_UNKNOWN:
             return False
         rejected = known.event == "rejected"
         self._count("rejected" if rejected else "already_done", len(lines))
@@ -177,7 +179,7 @@ class Writer:
         try:
             if self.sub_write is not None and job.resumed is not None and job.resumed.event == "sent" \
                     and self.sub_write.method == "POST":
-                raise RecordRejected("outcome_unknown", f"a {self.mode} of this record was in flight when an earlier "
+                raise RecordRejected(OUTCOME_UNKNOWN, f"a {self.mode} of this record was in flight when an earlier "
                                                         "run stopped; it is not sent again blindly: check it")
             if job.resumed is not None and job.resumed.event == "sent" and job.resumed.entry.get("action") == "create":
                 found = self._find_created(write, _parse_since(job.resumed.entry.get("since")), sent_this_run=False)
@@ -226,7 +228,7 @@ class Writer:
             raise RecordRejected("validation", f"{sub.multipart.get('file')}: cannot read the file "
                                                f"({exc.strerror})") from None
         except OutcomeUnknown as exc:
-            raise RecordRejected("outcome_unknown", f"{exc}; not sent again: check whether it landed") from None
+            raise RecordRejected(OUTCOME_UNKNOWN, f"{exc}; not sent again: check whether it landed") from None
         record_id = payload.get(self.resource.primary_key)
         if sub.returns and response is not None and response.content:
             try:

@@ -165,3 +165,21 @@ def test_every_declared_sub_write_has_a_route_the_harness_emulates():
             route = "/".join("{}" if part.startswith("{") else part for part in parts[2:])
             assert collection is not None and template["method"] in collection.subresources.get(route, ()), \
                 (resource.name, mode, template["method"], route)
+
+
+def test_a_post_under_a_record_of_unknown_outcome_is_never_sent_again(harness, run_write, tmp_path):
+    """The link landed but the answer was lost: a second POST would make a second link, so the record is
+    rejected as outcome_unknown for the user to check, in this run and when a journal resumes it."""
+    contact, organisation = harness.ids("Contacts")[4], harness.ids("Organisations")[1]
+    record = {"CONTACT_ID": contact, "LINK_OBJECT_NAME": "Organisation", "LINK_OBJECT_ID": organisation}
+    links_before = len(harness.get("Contacts", contact)["LINKS"])
+    harness.inject(kind="reset_after_processing", method="POST", path_prefix=f"/Contacts/{contact}/Links")
+    journal, rejects = tmp_path / "journal.jsonl", tmp_path / "rejects.jsonl"
+    report = run_write("contacts", "add_link", [record], journal_path=str(journal), rejects_path=str(rejects))
+    assert report.counts["rejected"] == 1, report.summary_table()
+    assert read_lines(rejects)[0]["error"]["category"] == "outcome_unknown"
+    assert len(mutations(harness)) == 1 and len(harness.get("Contacts", contact)["LINKS"]) == links_before + 1
+    harness.clear_requests()
+    again = run_write("contacts", "add_link", [record], journal_path=str(journal), rejects_path=str(rejects),
+                      retry_rejects=True)
+    assert again.counts["rejected"] == 1 and not mutations(harness), (again.summary_table(), journal.read_text())
