@@ -17,6 +17,23 @@ from insightly_connector.commands.common import open_request_log
 from insightly_connector.errors import ConnectorError, ExitCode
 from insightly_connector.redaction import process_redactor
 
+GETTING_STARTED = """\
+getting started (against the bundled emulator, no account needed):
+  insightly-connector harness --port 8765 --credential-out harness.json     (leave it running)
+  insightly-connector check --credential harness.json
+  insightly-connector discover --credential harness.json --format table
+  insightly-connector read --credential harness.json --resources contacts --limit 5
+
+the credential: --credential FILE, --credential - (stdin), or environment variables (see README)
+
+exit codes:
+  0  done
+  1  failed: refused credential, unreachable API, a resource failed, or a write stopped
+  2  bad arguments, credential, state or input file
+  3  write: some records were rejected
+  4  the daily quota is spent; run again after it resets to resume
+  130  interrupted (Ctrl-C)"""
+
 VERBS = (spec, check, discover, read, write, probe, harness, ui)
 
 
@@ -36,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = ArgumentParser(
         prog="insightly-connector",
         description="A declarative API connector (connector.yaml): spec, check, discover, read, write, and a local "
-                    "harness.")
+                    "harness. Each verb has its own --help with examples.",
+        epilog=GETTING_STARTED, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
     for verb in VERBS:

@@ -1,23 +1,33 @@
 """`harness`: run the bundled API emulator (`insightly_connector.harness`) in the foreground until Ctrl-C or
-SIGTERM. Its options are the emulator's own; the runner never reads them."""
+SIGTERM. Its options are the emulator's own; the runner never reads them. It prints a ready credential
+(and writes one with `--credential-out FILE`), so `check --credential FILE` works against it at once."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import signal
 import sys
 import threading
 from typing import Any
 
-from insightly_connector.errors import ConfigError
+from insightly_connector.commands.common import verb_parser
+from insightly_connector.errors import ConfigError, ExitCode
 from insightly_connector.harness.plans import DAILY_QUOTAS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "harness", help="run the bundled API emulator on 127.0.0.1",
-        description="Serve the bundled emulated API on 127.0.0.1 (see docs/harness.md). "
-                    "Control it over HTTP at <url>/__harness.")
+    parser = verb_parser(
+        subparsers, "harness", summary="run the bundled API emulator on 127.0.0.1",
+        description="Serve the bundled emulated API on 127.0.0.1 (see docs/harness.md) until Ctrl-C. Control it "
+                    "over HTTP at <url>/__harness. It prints a ready credential for this instance.",
+        examples="""\
+insightly-connector harness --port 8765 --credential-out harness-credential.json
+insightly-connector check --credential harness-credential.json        (in another terminal)
+insightly-connector harness --plan professional --contacts 5000 --rate-limit 0""",
+        exit_codes={ExitCode.OK: "stopped by Ctrl-C or SIGTERM",
+                    ExitCode.USAGE: "bad arguments, a busy port, or an unwritable --credential-out"})
     parser.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
     parser.add_argument("--pod", default=None, help="the pod this instance emulates (default: the emulator's own)")
     parser.add_argument("--seed", type=int, default=7, help="data seed (same seed, same data; default 7)")
@@ -47,7 +57,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--child-changes-touch-parent", action="store_true",
                         help="a new or changed comment, attachment or follow moves its parent's DATE_UPDATED_UTC")
     parser.add_argument("--api-key", default=None, help="accept this key instead of the generated demo key")
+    parser.add_argument("--credential-out", metavar="FILE", default=None,
+                        help="write a credential for this instance to FILE (mode 0600): base_url, api_key, pod")
     parser.set_defaults(func=run)
+
+
+def _write_private(path: str, text: str) -> None:
+    """A credential file only its owner may read (it holds the key)."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        os.chmod(path, 0o600)  # an existing file keeps its mode through O_TRUNC
+    except OSError as exc:
+        raise ConfigError(f"--credential-out: cannot write {path} ({exc.strerror})") from None
 
 
 def _non_negative(text: str) -> int:
@@ -108,7 +131,11 @@ def _sizes(values: list[str]) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from insightly_connector.destination.file_paths import check_writable_path
     from insightly_connector.harness import Harness  # keeps the emulator out of every other verb's start-up
+
+    if args.credential_out is not None:
+        check_writable_path(args.credential_out, "--credential-out")
 
     pod = {"pod": args.pod} if args.pod else {}
     harness = Harness(**pod, seed=args.seed, plan=args.plan, contacts=args.contacts, sizes=_sizes(args.size),
@@ -130,10 +157,22 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     with harness:
+        credential = {"name": f"harness {harness.pod}", "api_key": harness.api_key, "pod": harness.pod,
+                      "base_url": harness.base_url}
+        if args.credential_out is not None:
+            _write_private(args.credential_out, json.dumps(credential, indent=2) + "\n")
+        shown = {**credential, "api_key": "(the key given with --api-key)"} if args.api_key else credential
         print(f"API harness ({harness.plan}, pod {harness.pod}, seed {harness.seed}) on 127.0.0.1")
         print(f"base_url: {harness.base_url}")
-        print(f"api_key:  {'(the key given with --api-key)' if args.api_key else harness.api_key}")
+        print(f"api_key:  {shown['api_key']}")
         print(f"admin:    {harness.admin_url}")
+        print(f"credential: {json.dumps(shown)}")
+        if args.credential_out is not None:
+            print(f"credential written to {args.credential_out}; try: insightly-connector check --credential "
+                  f"{args.credential_out}")
+        else:
+            print("save the credential line's JSON to a file (or use --credential-out FILE), then: "
+                  "insightly-connector check --credential FILE")
         print("Ctrl-C to stop.", flush=True)
         try:
             while not stop.wait(0.5):

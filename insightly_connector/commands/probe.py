@@ -9,27 +9,17 @@ answer in Nexla's shapes: `{ok: true, kind, ...}`, or `{ok: false, error, detail
 from __future__ import annotations
 
 import argparse
-import difflib
 import sys
-import uuid
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import orjson
-
-from insightly_connector.commands.check import check
-from insightly_connector.commands.common import add_connection_arguments, parse_pod_base_urls
+from insightly_connector.commands.common import add_connection_arguments, parse_pod_base_urls, verb_parser
 from insightly_connector.errors import ApiError, ConfigError, ConnectorError, ExitCode
-from insightly_connector.http.client import Client
-from insightly_connector.protocols.memory import MemoryEmitter
-from insightly_connector.redaction import process_redactor
-from insightly_connector.source import read as source
-from insightly_connector.source.catalog import select
-from insightly_connector.source.custom_fields import extend_schema, fetch_custom_fields
-from insightly_connector.spec.credential import Credential, load_credential
-from insightly_connector.spec.documents import read_json
-from insightly_connector.spec.loader import Spec, load_spec
-from insightly_connector.spec.model import Resource
-from insightly_connector.spec.nexla import draft04
+
+if TYPE_CHECKING:
+    from insightly_connector.http.client import Client
+    from insightly_connector.spec.credential import Credential
+    from insightly_connector.spec.loader import Spec
+    from insightly_connector.spec.model import Resource
 
 KIND = "api"
 SAMPLE_FORMAT = "records"
@@ -37,8 +27,16 @@ DEFAULT_SAMPLE_SIZE = 10
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("probe", help="Nexla's probe: validate a credential before saving it, sample "
-                                                 "an endpoint")
+    parser = verb_parser(
+        subparsers, "probe", summary="Nexla's probe: validate a credential before saving it, sample an endpoint",
+        description="Nexla's probe actions for an api-kind connector; each answers one JSON object on stdout in "
+                    "Nexla's shape ({ok: true, ...} or {ok: false, error, detail}).",
+        examples="""\
+insightly-connector probe validate --credential inline-credential.json
+insightly-connector probe sample --credential cred.json --endpoint insightly_api.get_contacts --count 5""",
+        exit_codes={ExitCode.OK: "the probe succeeded (ok: true)",
+                    ExitCode.FATAL: "the probe failed (ok: false: the answer says why)",
+                    ExitCode.USAGE: "bad arguments or an unreadable credential file"})
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
     validate_parser = actions.add_parser("validate", help="validate an inline credential: form, then the check request")
     add_connection_arguments(validate_parser, file_only=True)
@@ -51,6 +49,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_validate(args: argparse.Namespace) -> int:
+    from insightly_connector.spec.loader import load_spec
+
     spec = load_spec(args.config) if args.config else load_spec()
     answer = validate(spec, _credential_fields(args.credential), parse_pod_base_urls(args.pod_base_url))
     return _print(answer)
@@ -59,6 +59,9 @@ def run_validate(args: argparse.Namespace) -> int:
 def run_sample(args: argparse.Namespace) -> int:
     if args.count < 1:
         raise ConfigError("--count: must be a positive number of records")
+    from insightly_connector.spec.credential import load_credential
+    from insightly_connector.spec.loader import load_spec
+
     spec = load_spec(args.config) if args.config else load_spec()
     fields = _credential_fields(args.credential)
     try:
@@ -73,6 +76,9 @@ def run_sample(args: argparse.Namespace) -> int:
 
 def validate(spec: Spec, fields: dict, pod_base_urls: dict[str, str] | None = None) -> dict:
     """Form validation, then the check request; nothing is stored either way."""
+    from insightly_connector.commands.check import check
+    from insightly_connector.spec.credential import load_credential
+
     try:
         credential = load_credential(fields, spec, pod_base_urls=pod_base_urls)
     except ConfigError as exc:
@@ -90,6 +96,13 @@ def validate(spec: Spec, fields: dict, pod_base_urls: dict[str, str] | None = No
 
 def sample(spec: Spec, credential: Credential, endpoint: str, count: int) -> dict:
     """Up to `count` records of a source endpoint, its draft-04 schema (with the live custom fields)."""
+    from insightly_connector.http.client import Client
+    from insightly_connector.protocols.memory import MemoryEmitter
+    from insightly_connector.redaction import process_redactor
+    from insightly_connector.source import read as source
+    from insightly_connector.source.custom_fields import extend_schema, fetch_custom_fields
+    from insightly_connector.spec.nexla import draft04
+
     samples: list[dict] = []
     emitter = MemoryEmitter(process_redactor, on_records=lambda _stream, records: samples.extend(records))
     with Client(spec, credential) as client:
@@ -110,6 +123,8 @@ def sample(spec: Spec, credential: Credential, endpoint: str, count: int) -> dic
 
 def failure(spec: Spec, error: str, detail: str, status: int | None) -> dict:
     """Nexla's probe error, with the classic probe's `status` and `message` alongside."""
+    import uuid
+
     return {"ok": False, "kind": KIND, "error": error, "detail": detail, "nexla_request_id": uuid.uuid4().hex,
             "status": status, "message": detail, "connection_type": spec.connector["connection_type"]}
 
@@ -119,6 +134,8 @@ def failure(spec: Spec, error: str, detail: str, status: int | None) -> dict:
 
 def _source_resource(client: Client, spec: Spec, endpoint: str) -> Resource | None:
     """The resource behind a source endpoint (full or incremental variant); dynamic ones found live."""
+    from insightly_connector.source.catalog import select
+
     static = [r for r in spec.resources.values() if not r.dynamic]
     found = _by_endpoint(static, endpoint)
     if found is None and any(r.dynamic for r in spec.resources.values()):
@@ -134,6 +151,8 @@ def _by_endpoint(resources: list[Resource], endpoint: str) -> Resource | None:
 
 
 def _unknown(spec: Spec, endpoint: str) -> str:
+    import difflib
+
     names = [r.endpoint for r in spec.resources.values() if not r.dynamic]
     close = difflib.get_close_matches(endpoint, names, n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else "; `spec` lists the source endpoints"
@@ -142,6 +161,10 @@ def _unknown(spec: Spec, endpoint: str) -> str:
 
 def _credential_fields(path: str) -> dict:
     """The inline credential's fields; a file that cannot be read as a JSON object is a usage error."""
+    from pathlib import Path
+
+    from insightly_connector.spec.documents import read_json
+
     fields = read_json(Path(path), f"--credential {path}")
     if not isinstance(fields, dict):
         raise ConfigError(f"--credential {path}: expected a JSON object")
@@ -154,6 +177,8 @@ def _leading_status(verified_status: str) -> int | None:
 
 
 def _print(answer: dict) -> int:
+    import orjson
+
     sys.stdout.buffer.write(orjson.dumps(answer, option=orjson.OPT_INDENT_2) + b"\n")
     if not answer["ok"]:
         print(f"probe: {answer['error']}: {answer['detail']}", file=sys.stderr)

@@ -5,22 +5,31 @@ from __future__ import annotations
 import argparse
 import sys
 
-import orjson
-
+from insightly_connector.commands.common import verb_parser
 from insightly_connector.errors import ExitCode
-from insightly_connector.protocols.emitters import airbyte_spec
-from insightly_connector.spec.describe import describe
-from insightly_connector.spec.loader import load_spec
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("spec", help="print the connector spec and credential form")
+    parser = verb_parser(
+        subparsers, "spec", summary="print the connector spec and credential form",
+        description="The connector's identity, credential form (JSON Schema with UI hints) and endpoints; "
+                    "needs no credential and sends no request.",
+        examples="""\
+insightly-connector spec
+insightly-connector spec --format airbyte""",
+        exit_codes={ExitCode.OK: "the spec was printed", ExitCode.USAGE: "bad arguments or connector.yaml"})
     parser.add_argument("--config", metavar="YAML", default=None, help="connector.yaml to use")
     parser.add_argument("--format", choices=["json", "airbyte"], default="json")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    import orjson
+
+    from insightly_connector.protocols.emitters import airbyte_spec
+    from insightly_connector.spec.describe import describe
+    from insightly_connector.spec.loader import load_spec
+
     spec = load_spec(args.config) if args.config else load_spec()
     if args.format == "airbyte":
         sys.stdout.buffer.write(airbyte_spec(spec) + b"\n")

@@ -8,16 +8,20 @@ import signal
 import sys
 import threading
 
-from insightly_connector.commands.common import parse_pod_base_urls
+from insightly_connector.commands.common import parse_pod_base_urls, verb_parser
 from insightly_connector.commands.harness import _port
-from insightly_connector.errors import ConfigError
+from insightly_connector.errors import ConfigError, ExitCode
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "ui", help="serve the credential form, resource browser and sync reports on 127.0.0.1",
+    parser = verb_parser(
+        subparsers, "ui", summary="serve the credential form, resource browser and sync reports on 127.0.0.1",
         description="Serve pages on 127.0.0.1: the credential form (Test runs check, Save writes the file 0600), "
-                    "a resource browser with sample reads, and reports of the runs under --runs.")
+                    "a resource browser with sample reads, and reports of the runs under --runs.",
+        examples="""\
+insightly-connector ui --credential credential.json --runs runs/
+insightly-connector ui --port 8700 --pod-base-url na1=http://127.0.0.1:8765/v3.1""",
+        exit_codes={ExitCode.OK: "stopped by Ctrl-C or SIGTERM", ExitCode.USAGE: "bad arguments or a busy port"})
     parser.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
     parser.add_argument("--credential", metavar="FILE", default="credential.json",
                         help="the credential file the form loads and saves (default credential.json)")

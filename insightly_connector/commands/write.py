@@ -16,19 +16,39 @@ from typing import IO
 
 import orjson
 
-from insightly_connector.commands.common import add_connection_arguments, add_observer_arguments, load_connection
+from insightly_connector.commands.common import (
+    add_connection_arguments,
+    add_observer_arguments,
+    load_connection,
+    verb_parser,
+)
 from insightly_connector.destination.file_paths import check_writable_path
 from insightly_connector.destination.input_records import read_records
 from insightly_connector.destination.write import MODES, write
-from insightly_connector.errors import ConfigError
+from insightly_connector.errors import ConfigError, ExitCode
 from insightly_connector.http.client import Client
 from insightly_connector.protocols.progress import Progress
 from insightly_connector.redaction import process_redactor
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser(
-        "write", help="create, update, upsert or delete records (JSON lines, Airbyte or Singer RECORD messages)")
+    parser = verb_parser(
+        subparsers, "write", summary="create, update, upsert or delete records (JSON lines, Airbyte or Singer "
+                                     "RECORD messages)",
+        description="Send records to one resource, one request per record, paced within the rate limit. With "
+                    "--journal a stopped write resumes where it stopped; rejected records go to the rejects "
+                    "file with the reason.",
+        examples="""\
+insightly-connector write --credential cred.json --resource contacts --mode upsert --input contacts.jsonl --dry-run
+insightly-connector write --credential cred.json --resource contacts --mode upsert --input contacts.jsonl \\
+    --journal contacts.journal --rejects contacts.rejects.jsonl
+insightly-connector read --credential a.json --resources contacts | insightly-connector write --credential b.json \\
+    --resource contacts --mode create --id-map ids.jsonl""",
+        exit_codes={ExitCode.OK: "every record was confirmed", ExitCode.FATAL: "the write stopped (e.g. the key "
+                                                                              "was refused); --journal resumes it",
+                    ExitCode.USAGE: "bad arguments, credential or input",
+                    ExitCode.REJECTED: "some records were rejected (see the rejects file)",
+                    ExitCode.QUOTA: "the daily quota is spent; re-run with the same --journal after it resets"})
     add_connection_arguments(parser)
     parser.add_argument("--resource", required=True, help="resource to write to, e.g. contacts")
     parser.add_argument("--mode", required=True, metavar="MODE",
