@@ -35,6 +35,7 @@ from insightly_connector.spec.loader import Spec
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_MESSAGE_CHARS = 300
+_READ_CHUNK_BYTES = 256 * 1024
 
 
 class Client:
@@ -174,7 +175,11 @@ class Client:
         sent_at = time.monotonic()
         try:
             response = self._session.request(method, self.base_url + path, params=params, data=body,
-                                             headers=headers, timeout=self._timeout, allow_redirects=False)
+                                             headers=headers, timeout=self._timeout, allow_redirects=False,
+                                             stream=True)
+            # Read as requests would (its errors, its decoding), in larger pieces: its default 10 KB reads
+            # cost more CPU than everything else done with a page of records.
+            response._content = b"".join(response.iter_content(_READ_CHUNK_BYTES))
             self._count("bytes", len(response.content))
             self._tell_observer(method, path, params, sent_at, attempt, response=response)
             return response
