@@ -28,6 +28,8 @@ class CatalogEntry:
     schema: dict
     key_fields: list[str] = field(default_factory=list)  # the primary key, after the parent's key when read under one
     cost: dict | None = None  # a child stream's estimated requests per full read (one per parent)
+    upsert_key: str | None = None  # the field an upsert matches on when `write` is given none
+    sub_writes: list[str] = field(default_factory=list)  # writes under a record `write --mode` also takes
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -57,7 +59,7 @@ def discover(client: Client, spec: Spec, names: list[str] | None = None) -> Cata
         entry = _entry(resource, schema, _cost(client, spec, resource, parent_counts, warnings))
         declared = resource.child or resource.flatten
         if declared is not None:  # read incrementally in its parent's window, when the parent has one
-            entry.capabilities["incremental"] = spec.resources[declared.parent].cursor is not None
+            entry.capabilities["incremental"] = spec.parent_of(resource).cursor is not None
         entries.append(entry)
     return Catalog(entries, warnings)
 
@@ -67,7 +69,7 @@ def _cost(client: Client, spec: Spec, resource: Resource, counts: dict[str, int 
     """A child stream's estimated requests for a full read: one per parent (counted live, once per parent)."""
     if resource.child is None:
         return None
-    parent = spec.resources[resource.child.parent]
+    parent = spec.parent_of(resource)
     if parent.name not in counts:
         try:
             counts[parent.name] = count_parents(client, parent)
@@ -99,4 +101,4 @@ def _entry(resource: Resource, schema: dict, cost: dict | None = None) -> Catalo
     return CatalogEntry(name=resource.name, display_name=resource.display_name, endpoint=resource.endpoint,
                         path=resource.path, primary_key=resource.primary_key, cursor_field=cursor,
                         capabilities=capabilities(resource), schema=schema, key_fields=list(resource.key_fields),
-                        cost=cost)
+                        cost=cost, upsert_key=resource.upsert_key, sub_writes=list(resource.sub_writes))

@@ -47,3 +47,16 @@ def test_usage_errors_send_no_write_and_exit_2(harness, credential_file, args, m
     assert b"Traceback" not in result.stderr
     sent = [(entry.method, entry.path) for entry in harness.requests()]
     assert all(method == "GET" and path.startswith("/CustomFields/") for method, path in sent), sent
+
+
+def test_discover_names_the_upsert_key_and_the_writes_under_a_record(client, spec):
+    from insightly_connector.source.discover import discover
+
+    entries = {entry.name: entry for entry in discover(client, spec, ["contacts", "tasks", "opportunities"]).entries}
+    assert entries["contacts"].upsert_key == "EMAIL_ADDRESS" and entries["tasks"].upsert_key is None
+    assert {"add_tag", "remove_tag", "add_link", "attach_file"} <= set(entries["contacts"].sub_writes)
+    assert "change_state" in entries["opportunities"].sub_writes
+    assert "change_state" not in entries["contacts"].sub_writes
+    for entry in entries.values():
+        for mode in entry.sub_writes:
+            check_mode(spec.resources[entry.name], mode)
