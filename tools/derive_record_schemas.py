@@ -72,6 +72,11 @@ ENTITY_NOTES = {
 }
 
 
+# GET responses whose Swagger schema contradicts the operation's own summary, and the definition that
+# fits the summary: "Gets a Record's File Attachments" answers custom-object records in the Swagger.
+RESPONSE_OVERRIDES = {"/{objectName}/{id}/FileAttachments": "APIFileAttachment"}
+
+
 def derive_all(spec: Spec, swagger: dict) -> dict[str, dict]:
     """Every record schema the spec names, keyed by its path relative to the spec root."""
     out: dict[str, dict] = {}
@@ -92,6 +97,8 @@ def derive(resource: Resource, swagger: dict, spec: Spec | None = None) -> dict:
         raise SystemExit(f"{name}: no GET {path} in the Swagger")
     responses = swagger["paths"][swagger_path]["get"]["responses"]
     response = next(responses[code]["schema"] for code in ("200", "201") if "schema" in responses.get(code, {}))
+    if swagger_path in RESPONSE_OVERRIDES:
+        response = {"$ref": f"#/definitions/{RESPONSE_OVERRIDES[swagger_path]}"}
     entity = _resolve(response.get("items", response), swagger)
     title = entity.get("title", name)
     properties = _properties(entity, swagger)

@@ -45,7 +45,7 @@ def select(client: Client, spec: Spec, names: list[str] | None = None, *, with_o
             except AccessDenied as exc:
                 warnings.append(f"{template.name}: could not list {template.dynamic['list_path']} ({exc.category})")
     if wanted is None:
-        return Selection(static + expanded, warnings)
+        return Selection(static + [r for r in expanded if default or not r.opt_in], warnings)
     by_name = {r.name: r for r in static + expanded}
     chosen: list[Resource] = []
     for name in wanted:

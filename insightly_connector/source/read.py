@@ -214,7 +214,7 @@ class _Run:
         """Page through the resource's list (a flattened stream: its parent's list, emitting the items);
         `riders` are flattened streams emitted from these same pages, their state kept equal to this one's."""
         name = resource.name
-        walked = self.spec.resources[resource.flatten.parent] if resource.flatten else resource
+        walked = self.spec.parent_of(resource) if resource.flatten else resource
         entry = self.state.resource(name)
         window, resume = self._window(name, walked.cursor, entry)
         request = walked.list_request()
@@ -276,7 +276,7 @@ class _Run:
         """Walk the parents (all, or those changed since the cursor), emit each one's children, save state
         positioned at that parent (see source/children.py)."""
         name = resource.name
-        parent = self.spec.resources[resource.child.parent]
+        parent = self.spec.parent_of(resource)
         entry = self.state.resource(name)
         window, resume = self._window(name, child_window_policy(resource, parent), entry)
         walk = ChildWalk(self.client, resource, parent, window=window, resume=resume, prefetch=self.pages_ahead,
@@ -428,9 +428,8 @@ def check_state(spec: Spec, state: StateFile, *, full_refresh: bool = False, now
         resource = _state_resource(spec, name)
         if resource is None:
             continue
-        declared = resource.child or resource.flatten
-        if declared is not None:  # a child's or flattened stream's state holds its parent's keys and dates
-            resource = spec.resources.get(declared.parent, resource)
+        if (resource.child or resource.flatten) and not resource.dynamic:
+            resource = spec.parent_of(resource)  # its state holds its parent's keys and dates
         problem = _entry_problem(f"resources.{name}", entry, resource, None if full_refresh else now)
         if problem:
             raise ConfigError(f"{state.label}: {problem}")

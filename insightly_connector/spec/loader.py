@@ -71,6 +71,17 @@ class Spec:
         except KeyError:
             raise ConfigError(unknown(f"resource {name!r}", name, self.resources)) from None
 
+    def parent_of(self, resource: Resource) -> Resource:
+        """The resource a child or flattened stream is read under. A stream expanded from a dynamic
+        template (one per custom object) hangs off its own object's expansion of the parent template."""
+        declared = resource.child or resource.flatten
+        assert declared is not None, f"{resource.name} is read under no parent"
+        parent = self.resources[declared.parent]
+        if parent.dynamic and parent.dynamic_source is None and resource.dynamic_source is not None:
+            name_field = self._raw_templates[parent.name]["dynamic"]["name_field"]
+            [parent] = self.expand_dynamic(parent.name, [{name_field: resource.dynamic["object_name"]}])
+        return parent
+
     def expand_dynamic(self, template_name: str, objects: Iterable[Mapping[str, Any]]) -> list[Resource]:
         """One resource per object found live (e.g. each custom object of `/CustomObjects`)."""
         if template_name not in self._raw_templates:
@@ -133,8 +144,8 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
 
 
 def _check_parent(spec: Spec, resource: Resource) -> None:
-    """A child or flattened stream hangs off a static, paged resource (an incremental one for a child
-    read incrementally), and a child's path names the parent record with {parent.*} macros."""
+    """A child or flattened stream hangs off a paged resource of its own (a dynamic template for a stream
+    expanded per object too), and a child's path names the parent record with {parent.*} macros."""
     declared = resource.child or resource.flatten
     if declared is None:
         return
@@ -142,8 +153,10 @@ def _check_parent(spec: Spec, resource: Resource) -> None:
     parent = spec.resources.get(declared.parent)
     if parent is None:
         raise ConfigError(unknown(f"{where}: resource {declared.parent!r}", declared.parent, spec.resources))
-    if parent.dynamic or parent.child or parent.flatten or parent.paginator.single_request:
-        raise ConfigError(f"{where}: {declared.parent!r} must be a static, paged resource of its own")
+    if (parent.dynamic and not resource.dynamic) or parent.child or parent.flatten \
+            or parent.paginator.single_request:
+        raise ConfigError(f"{where}: {declared.parent!r} must be a paged resource of its own (a dynamic "
+                          "template only for a stream that is one too)")
     if resource.write:
         raise ConfigError(f"{where}: a stream read under a parent is read-only here")
     if resource.child and not any(m.startswith("parent.") for m in runtime_macros(resource.path)):

@@ -118,7 +118,7 @@ def ground_truth(harness: Harness, resource: Resource, spec: Spec = SPEC) -> lis
     each parent record's array, with the parent's key."""
     declared = resource.child or resource.flatten
     if declared is not None:
-        parent = spec.resources[declared.parent]
+        parent = spec.parent_of(resource)
         parents = ground_truth(harness, parent, spec)
         if resource.flatten:
             return resource.flatten.items(parents, parent.primary_key)
@@ -138,7 +138,7 @@ def ground_truth(harness: Harness, resource: Resource, spec: Spec = SPEC) -> lis
 def reads_incrementally(resource: Resource, spec: Spec = SPEC) -> bool:
     """Whether a read keeps a cursor: its own, or (read under a parent) its parent's."""
     declared = resource.child or resource.flatten
-    return bool(resource.incremental) or (declared is not None and spec.resources[declared.parent].incremental
+    return bool(resource.incremental) or (declared is not None and spec.parent_of(resource).incremental
                                           is not None)
 
 

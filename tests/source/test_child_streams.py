@@ -73,12 +73,16 @@ def test_child_streams_are_opt_in_and_discover_gives_their_cost(harness_factory,
     with harness_factory(contacts=12) as harness:
         credential = load_credential({"name": "t", "api_key": harness.api_key, "base_url": harness.base_url}, spec)
         with Client(spec, credential, limiter=UnlimitedLimiter()) as client:
-            default = {r.name for r in resolve_resources(client, spec, None)}
+            chosen = resolve_resources(client, spec, None)
+            default = {r.name for r in chosen}
+            expanded = [r.name for r in resolve_resources(client, spec, ["custom_object_file_attachments"])]
             named = [r.name for r in resolve_resources(client, spec, [CHILD])]
             catalog = discover(client, spec, [CHILD, "contacts", "contacts_tags"])
     children = {r.name for r in spec.resources.values() if r.child}
     flattened = {r.name for r in spec.resources.values() if r.flatten}
     assert children and not children & default, "a child stream is in the default selection"
+    assert not any(r.child for r in chosen) and expanded == ["fruit__c_file_attachments",
+                                                             "shipment__c_file_attachments"]
     assert flattened <= default and named == [CHILD]
     entry = {e.name: e for e in catalog.entries}
     assert entry[CHILD].cost["parents"] == 12 and entry[CHILD].cost["requests"] == 13  # 12 parents + 1 page

@@ -75,9 +75,9 @@ def test_every_child_route_answers_and_flattened_items_fit(spec, client):
     served = 0
     for resource in spec.resources.values():
         declared = resource.child or resource.flatten
-        if declared is None:
-            continue
-        parent = spec.resources[declared.parent]
+        if declared is None or resource.dynamic:
+            continue  # one per custom object: tests/conformance expands and reads them
+        parent = spec.parent_of(resource)
         parents = _first_page(client, parent, parent.path)
         assert parents, f"{resource.name}: its parent {parent.name} has no record in the harness"
         if resource.flatten:

@@ -83,7 +83,10 @@ def test_every_read_path_is_a_get_of_the_swagger(spec, swagger, locate):
     for resource in spec.resources.values():
         found = locate(resource.path)
         assert found and "get" in swagger["paths"][found], resource.name
-        if resource.dynamic:
+        if resource.dynamic and resource.child:  # /${object_name}/{parent.id}/FileAttachments
+            assert found.startswith("/{objectName}/{id}/"), resource.name
+            assert _parameters_blank(found) == _parameters_blank(resource.path.replace("${object_name}", "{}"))
+        elif resource.dynamic:
             assert found in ("/{objectName}", "/CustomFields/{objectName}"), resource.name
         elif resource.child:  # /Contacts/{parent.id}/FileAttachments is /Contacts/{id}/FileAttachments
             assert _parameters_blank(found) == _parameters_blank(resource.path), resource.name
