@@ -67,6 +67,9 @@ def load_connection(args: argparse.Namespace) -> tuple[Spec, Credential]:
 
     spec = load_spec(args.config) if args.config else load_spec()
     source = args.credential
+    if source == "-" and getattr(args, "input", None) == "-":
+        raise ConfigError("--credential -: stdin already carries the records (--input -); give the credential as "
+                          "a file or in the environment, or the records with --input FILE")
     if source is None:
         try:
             source = credential_from_environment(spec)

@@ -92,3 +92,8 @@ def test_the_cli_takes_the_credential_from_the_environment_or_stdin(tmp_path):
 def _cli(args: list[str], *, env: dict | None = None, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "insightly_connector", *args], capture_output=True, text=True,
                           input=stdin, env=env, timeout=CLI_TIMEOUT_SECONDS, check=False)
+
+
+def test_the_credential_and_the_records_cannot_both_come_from_stdin():
+    done = _cli(["write", "--credential", "-", "--resource", "contacts", "--mode", "create"], stdin="{}")
+    assert done.returncode == 2 and "--credential -" in done.stderr and "--input" in done.stderr
