@@ -47,6 +47,12 @@ class StreamInfo:
     key_fields: tuple[str, ...] = ()  # when set: the whole key (a parent's key, then the primary key)
 
 
+def incremental_without_key(stream: Any) -> bool:
+    """A stream read incrementally whose records carry no cursor of their own: one read under a parent
+    (a child or flattened stream), whose bookmark is the parent's cursor, kept in the source's state."""
+    return not stream.cursor_field and bool((getattr(stream, "capabilities", None) or {}).get("incremental"))
+
+
 def key_fields(stream: Any) -> list[str]:
     """The fields identifying a stream's records: its declared key fields, else its primary key."""
     declared = list(getattr(stream, "key_fields", None) or ())
@@ -93,13 +99,16 @@ def airbyte_stream(stream: Stream) -> dict:
     entry: dict[str, Any] = {
         "name": stream.name,
         "json_schema": typed_schema(stream.schema, airbyte=True) if stream.schema else {"type": "object"},
-        "supported_sync_modes": ["full_refresh", "incremental"] if stream.cursor_field else ["full_refresh"],
+        "supported_sync_modes": ["full_refresh", "incremental"]
+        if stream.cursor_field or incremental_without_key(stream) else ["full_refresh"],
     }
     if key_fields(stream):
         entry["source_defined_primary_key"] = [[field] for field in key_fields(stream)]
     if stream.cursor_field:
         entry["source_defined_cursor"] = True
         entry["default_cursor_field"] = [stream.cursor_field]
+    elif incremental_without_key(stream):
+        entry["source_defined_cursor"] = True  # the parent's cursor, in the stream's STATE
     return entry
 
 

@@ -309,3 +309,34 @@ def test_a_resumed_read_counts_only_the_parents_left(harness_factory, read_in_pr
                  state_path=str(state), progress=Progress(said, tty=False))
     assert f"about {12 - done + 1} requests ({12 - done} parents" in said.getvalue()
     assert f"resuming after {done} of 12 parents" in said.getvalue()
+
+
+def test_platform_catalogs_offer_incremental_where_the_parent_has_a_cursor(harness_factory, spec, tmp_path):
+    """A stream read under a parent carries no cursor of its own: Airbyte gets a source-defined cursor
+    without a field, Singer a forced INCREMENTAL without a replication key (the bookmark is the parent's, in
+    STATE), and a Singer catalog selecting it reads it incrementally; under a parent without a cursor
+    (e-mails) it is full refresh only."""
+    import json
+
+    from insightly_connector.platforms.singer.catalog import load_selection
+    from insightly_connector.protocols.emitters import airbyte_stream
+
+    names = [CHILD, "contacts_tags", "emails_comments"]
+    with harness_factory(contacts=12) as harness:
+        credential = load_credential({"name": "t", "api_key": harness.api_key, "base_url": harness.base_url}, spec)
+        with Client(spec, credential, limiter=UnlimitedLimiter()) as client:
+            entries = discover(client, spec, names).entries
+    airbyte = {entry.name: airbyte_stream(entry) for entry in entries}
+    singer = singer_catalog(entries)
+    for name in (CHILD, "contacts_tags"):
+        assert airbyte[name]["supported_sync_modes"] == ["full_refresh", "incremental"]
+        assert airbyte[name]["source_defined_cursor"] is True and "default_cursor_field" not in airbyte[name]
+    assert airbyte["emails_comments"]["supported_sync_modes"] == ["full_refresh"]
+    methods = {s["tap_stream_id"]: s["replication_method"] for s in singer["streams"]}
+    assert methods == {CHILD: "INCREMENTAL", "contacts_tags": "INCREMENTAL", "emails_comments": "FULL_TABLE"}
+    for stream in singer["streams"]:
+        stream["metadata"][0]["metadata"]["selected"] = True
+    path = tmp_path / "catalog.json"
+    path.write_text(json.dumps(singer), encoding="utf-8")
+    selection = load_selection(path)
+    assert selection.names == names and selection.full_refresh == {"emails_comments"}

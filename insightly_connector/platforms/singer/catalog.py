@@ -15,7 +15,7 @@ from typing import Any
 from insightly_connector.errors import ConfigError
 from insightly_connector.platforms.json_file import read_streams
 from insightly_connector.platforms.selection import StreamSelection
-from insightly_connector.protocols.emitters import Stream, key_fields
+from insightly_connector.protocols.emitters import Stream, incremental_without_key, key_fields
 from insightly_connector.protocols.typed_dates import typed_schema
 
 INCREMENTAL, FULL_TABLE = "INCREMENTAL", "FULL_TABLE"
@@ -38,6 +38,9 @@ def singer_stream(stream: Stream) -> dict[str, Any]:
         top["valid-replication-keys"] = [stream.cursor_field]
         top["replication-key"] = stream.cursor_field
         entry.update(replication_key=stream.cursor_field, replication_method=INCREMENTAL)
+    elif incremental_without_key(stream):  # read under a parent: the bookmark is the parent's, in STATE
+        top["forced-replication-method"] = INCREMENTAL
+        entry["replication_method"] = INCREMENTAL
     else:
         top["forced-replication-method"] = FULL_TABLE
         entry["replication_method"] = FULL_TABLE
