@@ -340,3 +340,24 @@ def test_platform_catalogs_offer_incremental_where_the_parent_has_a_cursor(harne
     path.write_text(json.dumps(singer), encoding="utf-8")
     selection = load_selection(path)
     assert selection.names == names and selection.full_refresh == {"emails_comments"}
+
+
+def test_an_incremental_state_history_read_gives_only_the_new_state_changes(harness_factory, read_in_process,
+                                                                            tmp_path):
+    """A state change (PUT /StateChange) moves the opportunity, so its history is walked again; the
+    history's own DATE_CHANGED_UTC keeps only the changes since the cursor."""
+    state, stream = tmp_path / "state.json", "opportunities_state_history"
+    with harness_factory(contacts=20) as harness:
+        first = read_in_process(harness, [stream], state_path=state)
+        harness.advance_clock(5)
+        opportunity = harness.ids("Opportunities")[1]
+        answer = requests.put(f"{harness.base_url}/Opportunities/{opportunity}/StateChange",
+                              json={"FOR_OPPORTUNITY_STATE": "WON"}, auth=(harness.api_key, ""),
+                              timeout=HTTP_TIMEOUT)
+        harness.advance_clock(5)
+        second = read_in_process(harness, [stream], state_path=state)
+    assert answer.status_code < 300, answer.text
+    assert len(first.lines()) > len(harness.ids("Opportunities"))  # one to three changes each
+    rows = second.lines()
+    assert [(row["OPPORTUNITY_ID"], row["FOR_OPPORTUNITY_STATE"]) for row in rows] == [(opportunity, "WON")]
+    assert second.report.resources[0].requests == 2  # the search page and the one opportunity's history
