@@ -388,8 +388,9 @@ class _Run:
         action = self._action(error)
         if action is Action.SKIP:
             report.status = "skipped"
-            self.progress.warning(f"{name}: skipped: {error}")
-            self.emitter.log("WARN", f"{name}: skipped: {error}")
+            said = self.spec.credential_policy.check.access_words(error)
+            self.progress.warning(f"{name}: skipped: {said}")
+            self.emitter.log("WARN", f"{name}: skipped: {said}")
         else:
             report.status = "stopped" if quota else "failed"
             self.emitter.error(error, name)

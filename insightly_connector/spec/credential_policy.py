@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from insightly_connector.errors import ApiError, ConnectorError
 from insightly_connector.http.auth import AuthScheme, compile_auth
 
 
@@ -41,6 +42,15 @@ class CheckRequest:
     answers: Mapping[str, CheckAnswer]  # by status
     probe_access: Mapping[str, str]  # a resource probe's status -> the access it reports
     access_reasons: Mapping[str, str]  # an access -> what it means, in the connector's words
+
+    def access_words(self, error: ConnectorError) -> str:
+        """A refused resource in the connector's words (`access_reasons`), the request and status after;
+        the error as it is when the spec has no words for its status."""
+        status = error.status if isinstance(error, ApiError) else None
+        reason = self.access_reasons.get(self.probe_access.get(str(status), ""))
+        if reason is None or not isinstance(error, ApiError):
+            return str(error)
+        return f"{reason} ({error.method} {error.path}: HTTP {error.status})"
 
 
 @dataclass(frozen=True)

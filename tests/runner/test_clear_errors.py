@@ -97,3 +97,14 @@ def _cli(args: list[str], *, env: dict | None = None, stdin: str = "") -> subpro
 def test_the_credential_and_the_records_cannot_both_come_from_stdin():
     done = _cli(["write", "--credential", "-", "--resource", "contacts", "--mode", "create"], stdin="{}")
     assert done.returncode == 2 and "--credential -" in done.stderr and "--input" in done.stderr
+
+
+def test_a_read_says_a_skipped_resource_in_the_connectors_words(tmp_path):
+    with Harness(plan="professional", rate_limit_per_second=None, contacts=3) as harness:
+        path = tmp_path / "credential.json"
+        path.write_text(json.dumps(credential_dict(harness)))
+        done = _cli(["read", "--credential", str(path), "--resources", "products,pipelines", "--output",
+                     str(tmp_path / "out"), "--quiet"])
+    assert done.returncode == 0, done.stderr
+    assert "warning: products: skipped: not on this account's plan (GET /Product: HTTP 404)" in done.stderr
+    assert "No HTTP resource" not in done.stderr
