@@ -38,3 +38,14 @@ def test_read_records_written_back_as_update_and_upsert_are_all_confirmed(resour
             assert report.counts["rejected"] == 0, (mode, (tmp_path / f"{mode}.rejects.jsonl").read_text())
             assert failed == [], mode
             assert report.confirmed == len(records), report.summary_table()
+
+
+def test_an_upsert_key_shared_by_several_records_is_settled_by_the_record_s_own_id(harness, run_write):
+    """Custom-object names repeat; a read written back names its own record by its primary key, even when
+    it is the last of three records with the same RECORD_NAME. A record with no id of its own stays
+    ambiguous: nothing picks among strangers."""
+    made = [harness.create("Fruit__c", {"RECORD_NAME": "Tamarillo"}) for _ in range(3)]
+    own = run_write("fruit__c", "upsert", [{"RECORD_ID": made[-1]["RECORD_ID"], "RECORD_NAME": "Tamarillo"}])
+    assert own.counts["unchanged"] == 1, own.summary_table()
+    stranger = run_write("fruit__c", "upsert", [{"RECORD_NAME": "Tamarillo"}])
+    assert stranger.counts["rejected"] == 1, stranger.summary_table()
