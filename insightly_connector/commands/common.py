@@ -4,10 +4,13 @@ request observer. Kept import-light: the spec loader and the HTTP stack load onl
 from __future__ import annotations
 
 import argparse
+import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from insightly_connector.errors import ConfigError, ExitCode
+
+_HELP_WIDTH = 100  # the description is wrapped here; examples and exit codes keep their own lines
 
 if TYPE_CHECKING:
     from insightly_connector.protocols.request_log import RequestLog
@@ -20,8 +23,8 @@ def verb_parser(subparsers: argparse._SubParsersAction, name: str, *, summary: s
     """A verb's parser whose --help ends with examples and the exit codes the verb can end with."""
     lines = ["examples:", *(f"  {line}" for line in examples.strip().splitlines()), "", "exit codes:"]
     lines += [f"  {int(code)}  {meaning}" for code, meaning in sorted(exit_codes.items())]
-    return subparsers.add_parser(name, help=summary, description=description, epilog="\n".join(lines),
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    return subparsers.add_parser(name, help=summary, description=textwrap.fill(description, _HELP_WIDTH),
+                                 epilog="\n".join(lines), formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser, *, file_only: bool = False) -> None:
