@@ -103,3 +103,12 @@ def test_the_credential_comes_from_the_environment_when_none_is_given(harness, m
     monkeypatch.setenv("INSIGHTLY_BASE_URL", harness.base_url)
     with Connector() as conn:
         assert conn.check(probe_resources=False).ok
+
+
+def test_write_errors_name_the_apis_parameters_too(conn):
+    with pytest.raises(ConfigError) as caught:
+        conn.write("contacts", "merge", [{"FIRST_NAME": "x"}])
+    assert str(caught.value).startswith("mode: ") and "--" not in str(caught.value)
+    with pytest.raises(ConfigError) as caught:
+        conn.read(["pipelines"], output_format="xml", stream=io.BytesIO())  # type: ignore[arg-type]
+    assert str(caught.value).startswith("output_format: ")
