@@ -41,25 +41,24 @@ NEW_KEYS_FROM = 1 << 48  # keys of children added after start: above every gener
 
 @dataclass(frozen=True)
 class ChildKind:
-    """One kind of per-record child: its key, whether the route answers one object or a paged list, and
-    whether the route filters on `updated_after_utc` (the Swagger lists the parameter)."""
+    """One kind of per-record child: its key, and whether the route answers one object or a list (its
+    paging and `updated_after_utc` are the route's, as the Swagger lists them: see the resource table)."""
 
     name: str
     primary_key: str | None
     shape: str  # "list" | "object"
-    paged: bool
     per_parent: tuple[int, int]  # generated children per parent: (min, max)
 
 
 KINDS = {kind.name: kind for kind in (
-    ChildKind("FileAttachments", "FILE_ID", "list", True, (0, 3)),
-    ChildKind("Comments", "COMMENT_ID", "list", True, (0, 3)),
-    ChildKind("StateHistory", None, "list", False, (1, 3)),
-    ChildKind("Follow", None, "object", False, (1, 1)),
-    ChildKind("StaticListMembership", "LIST_ID", "list", False, (0, 2)),
-    ChildKind("QuotationDocument", "QUOTE_DOCUMENT_ID", "list", False, (0, 2)),
-    ChildKind("LinkEmailAddress", None, "object", False, (1, 1)),
-    ChildKind("Translations", "ARTICLE_ID", "list", False, (1, 1)),
+    ChildKind("FileAttachments", "FILE_ID", "list", (0, 3)),
+    ChildKind("Comments", "COMMENT_ID", "list", (0, 3)),
+    ChildKind("StateHistory", None, "list", (1, 3)),
+    ChildKind("Follow", None, "object", (1, 1)),
+    ChildKind("StaticListMembership", "LIST_ID", "list", (0, 2)),
+    ChildKind("QuotationDocument", "QUOTE_DOCUMENT_ID", "list", (0, 2)),
+    ChildKind("LinkEmailAddress", None, "object", (1, 1)),
+    ChildKind("Translations", "ARTICLE_ID", "list", (1, 1)),
 )}
 #: The singular `/Notes/{id}/Comment` GET answers the note's comments too.
 ALIASES = {"Comment": "Comments"}

@@ -128,8 +128,6 @@ class ChildWalk:
         self.resume = resume
         self.prefetch = max(1, prefetch)
         self.gone = skip_action
-        self.parents_total: int | None = None
-        self.parents_walked = 0
         self.parents_gone = 0
         self.parents_unaddressed = 0  # parents without a value the child path needs (e.g. no language)
         incremental = window is not None and window.incremental
@@ -153,14 +151,12 @@ class ChildWalk:
         try:
             for number, page in enumerate(pages):
                 if number == 0:
-                    self.parents_total = page.total
                     self.on_first_page(page.total)
                 if self.window is not None and self.window.sync_start is None:
                     self.window.start(self.client.server_time() - timedelta(seconds=time.monotonic() - page.sent_at))
                 records = page.records
                 first = page.position - len(records) + 1 if self.pager.resumable else 0
                 for index, children in enumerate(self._children_in_order(executor, records)):
-                    self.parents_walked += 1
                     yield ParentDone(children, records[index].get(self.parent.primary_key),
                                      first + index if self.pager.resumable else 0)
         finally:
