@@ -129,14 +129,17 @@ def resolve_upsert_key(target: Resource, mode: str, given: str | None, client: C
                        spec: Spec | None = None, custom_fields: CustomFieldCache | None = None) -> str | None:
     """The key to match on: named by the user, else (upsert only) the resource's default.
 
-    A named key must be a field of the resource: a property of its record schema, or (checked with
-    one read of the custom-field metadata, before any write) one of the account's custom fields.
+    A named key must be a field of the resource: a property of its record schema, or one of the
+    account's custom fields (a name that ends as custom fields do, `custom_fields.name_suffix`, is
+    checked with the one read of the metadata the write makes anyway; any other needs no request).
     Anything else is a usage error, not a reject per record."""
     if given:
         properties = (target.schema or {}).get("properties") or {}
         if properties and given not in properties:
             custom: list[str] = []
-            if client is not None and spec is not None and target.custom_fields_path:
+            suffix = spec.custom_fields.name_suffix if spec is not None and spec.custom_fields else None
+            named_like_one = suffix is None or given.endswith(suffix)  # else no custom field: no request to tell
+            if client is not None and spec is not None and target.custom_fields_path and named_like_one:
                 cache = custom_fields if custom_fields is not None else CustomFieldCache()
                 custom = [f.name for f in cache.fields(client, spec, target)]
             if given not in custom:

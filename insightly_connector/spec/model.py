@@ -34,13 +34,14 @@ class CustomFieldMeta:
     types: Mapping[str, str]
     formats: Mapping[str, str]  # field type -> the date format of its values (typed loads)
     editable_field: str | None = None  # metadata field that is false for a value no write may set
+    name_suffix: str | None = None  # every custom field's name ends so (a name that does not is none)
 
     @classmethod
     def compile(cls, declared: Mapping[str, Any]) -> CustomFieldMeta:
         return cls(declared["record_field"], declared["name_field"], declared["value_field"],
                    declared["label_field"], declared["type_field"], declared.get("options_field"),
                    declared.get("option_value_field"), declared["default_type"], dict(declared["types"]),
-                   dict(declared.get("formats") or {}), declared.get("editable_field"))
+                   dict(declared.get("formats") or {}), declared.get("editable_field"), declared.get("name_suffix"))
 
 
 @dataclass(frozen=True, eq=False)

@@ -45,8 +45,7 @@ def test_usage_errors_send_no_write_and_exit_2(harness, credential_file, args, m
     result = cli("write", "--credential", credential_file, *args, stdin=b'{"TITLE": "x"}\n')
     assert result.returncode == 2 and message in result.stderr, result.stderr
     assert b"Traceback" not in result.stderr
-    sent = [(entry.method, entry.path) for entry in harness.requests()]
-    assert all(method == "GET" and path.startswith("/CustomFields/") for method, path in sent), sent
+    assert harness.requests() == [], "a usage error is found before any request"
 
 
 def test_discover_names_the_upsert_key_and_the_writes_under_a_record(client, spec):
@@ -60,3 +59,10 @@ def test_discover_names_the_upsert_key_and_the_writes_under_a_record(client, spe
     for entry in entries.values():
         for mode in entry.sub_writes:
             check_mode(spec.resources[entry.name], mode)
+
+
+def test_an_upsert_key_named_like_a_custom_field_is_checked_against_the_account(harness, credential_file):
+    result = cli("write", "--credential", credential_file, "--resource", "contacts", "--mode", "upsert",
+                 "--upsert-key", "Hobbi__c", stdin=b'{"FIRST_NAME": "x"}\n')
+    assert result.returncode == 2 and b"did you mean Hobby__c" in result.stderr, result.stderr
+    assert [entry.path for entry in harness.requests()] == ["/CustomFields/Contacts"]
