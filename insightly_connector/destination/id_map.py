@@ -102,12 +102,17 @@ class References:
         self.single = {name: target for name, target in declared.items() if isinstance(target, str)}
         self.lists = {name: rule for name, rule in declared.items() if isinstance(rule, Mapping)}
 
-    def rewrite(self, payload: dict[str, Any], ids: IdMap) -> dict[str, Any]:
-        """The payload with every mapped reference pointing at the new records."""
-        out = dict(payload)
+    def rewrite(self, payload: dict[str, Any], ids: IdMap) -> tuple[dict[str, Any], list[str]]:
+        """The payload with every mapped reference pointing at the new records, and a warning for each
+        reference kept as it was because the map holds no id of its resource at all."""
+        out, kept = dict(payload), []
         for name, target in self.single.items():
-            if out.get(name) not in (None, "") and ids.knows(target):
+            if out.get(name) in (None, ""):
+                continue
+            if ids.knows(target):
                 out[name] = _mapped(ids, target, out[name], name)
+            else:
+                kept.append(f"kept {name} {out[name]}: the id map has no {target}")
         for name, rule in self.lists.items():
             items = out.get(name)
             if not isinstance(items, list):
@@ -116,13 +121,16 @@ class References:
             for item in items:
                 target = rule["resources"].get(item.get(rule["name_field"])) if isinstance(item, Mapping) else None
                 if target is None or item.get(rule["id_field"]) in (None, "") or not ids.knows(target):
+                    if target is not None and item.get(rule["id_field"]) not in (None, ""):
+                        kept.append(f"kept {name}.{rule['id_field']} {item[rule['id_field']]}: the id map has no "
+                                    f"{target}")
                     rewritten.append(item)
                     continue
                 new = _mapped(ids, target, item[rule["id_field"]], f"{name}.{rule['id_field']}")
                 rewritten.append({key: value for key, value in {**item, rule["id_field"]: new}.items()
                                   if key not in rule.get("drop", ())})
             out[name] = rewritten
-        return out
+        return out, kept
 
 
 def _mapped(ids: IdMap, target: str, source_id: Any, where: str) -> Any:

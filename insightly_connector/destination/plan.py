@@ -87,12 +87,12 @@ def record_key(payload: dict[str, Any], *, mode: str, primary_key: str, upsert_k
 
 def build_plan(inputs: Iterable[InputRecord], validator: RecordValidator, *, duplicates: str,
                key_of: Callable[[dict[str, Any]], str], primary_key: str | None = None,
-               rewrite: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> Plan:
+               rewrite: Callable[[dict[str, Any]], tuple[dict[str, Any], list[str]]] | None = None) -> Plan:
     """Validate every input record and group them into writes; nothing is sent here.
 
     `rewrite` changes a validated payload before it is keyed (a copy's references, through the id
-    map); it may reject the record. `primary_key` names the field whose given value is kept as the
-    write's source id."""
+    map), with warnings for what it left; it may reject the record. `primary_key` names the field
+    whose given value is kept as the write's source id."""
     if duplicates not in (COLLAPSE, REJECT):
         raise ValueError(f"duplicates must be {COLLAPSE!r} or {REJECT!r}, not {duplicates!r}")
     plan = Plan()
@@ -106,7 +106,8 @@ def build_plan(inputs: Iterable[InputRecord], validator: RecordValidator, *, dup
         try:
             checked = validator.validate(item.record)
             if rewrite is not None:
-                checked.payload = rewrite(checked.payload)
+                checked.payload, notes = rewrite(checked.payload)
+                checked.warnings.extend(notes)
         except RecordRejected as exc:
             plan.rejects.append(PlannedReject(item.line, digest, item.raw, Rejection(exc.category, exc.message)))
             continue

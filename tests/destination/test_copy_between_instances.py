@@ -94,3 +94,30 @@ def test_every_declared_reference_names_a_resource_and_a_field():
             targets = target["resources"].values() if isinstance(target, dict) else [target]
             for name in targets:
                 assert name in spec.resources, (resource.name, field, name)
+
+
+def test_a_reference_the_map_lacks_is_rejected_and_one_it_cannot_map_is_kept_with_a_warning(
+        module_harness, run_write, tmp_path):
+    organisation = module_harness.ids("Organisations")[0]
+    ids = tmp_path / "ids.jsonl"
+    ids.write_bytes(orjson.dumps({"resource": "organisations", "sourceId": 501, "id": organisation}) + b"\n")
+    opportunity = module_harness.ids("Opportunities")[0]
+    link = {"LINK_OBJECT_NAME": "Opportunity", "LINK_OBJECT_ID": opportunity}
+    report = run_write("contacts", "create", [
+        {"CONTACT_ID": 9001, "FIRST_NAME": "Mapped", "ORGANISATION_ID": 501, "LINKS": [link]},
+        {"CONTACT_ID": 9002, "FIRST_NAME": "Unmapped", "ORGANISATION_ID": 502},
+    ], id_map_path=str(ids), rejects_path=str(tmp_path / "rejects.jsonl"), results_path=str(tmp_path / "r.jsonl"))
+    assert (report.counts["created"], report.counts["rejected"]) == (1, 1), report.summary_table()
+    (reject,) = [orjson.loads(line) for line in (tmp_path / "rejects.jsonl").read_bytes().splitlines()]
+    assert reject["error"]["category"] == "unmapped_reference" and "502" in reject["error"]["message"]
+    created = next(orjson.loads(line) for line in (tmp_path / "r.jsonl").read_bytes().splitlines()
+                   if orjson.loads(line)["outcome"] == "created")
+    made = module_harness.get("Contacts", created["id"])
+    assert made["ORGANISATION_ID"] == organisation
+    assert [(lk["LINK_OBJECT_NAME"], lk["LINK_OBJECT_ID"]) for lk in made["LINKS"]] == [("Opportunity", opportunity)]
+    assert report.warnings == 2  # the dropped CONTACT_ID, and the link kept because the map has no opportunities
+    dry = run_write("contacts", "create", [{"FIRST_NAME": "Dry", "LINKS": [link]}], id_map_path=str(ids),
+                    dry_run=True)
+    assert dry.plan[0]["warnings"] == [f"kept LINKS.LINK_OBJECT_ID {opportunity}: the id map has no opportunities"]
+    mapped = IdMap(ids, append=False)
+    assert mapped.new_id("contacts", 9001) == created["id"] and created["sourceId"] == 9001
