@@ -60,7 +60,7 @@ class WriteReport:
         if self.counts["rejected"] and self.rejects_path:
             lines.append(f"  rejects: {self.rejects_path}")
         if self.warnings:
-            lines.append(f"  warnings: {self.warnings} (read-only or unknown fields dropped)")
+            lines.append(f"  warnings: {self.warnings} (fields dropped, references kept; --dry-run lists them)")
         lines.append(f"  requests: {self.requests}, {self.elapsed_seconds:.1f} s")
         if self.dry_run:
             lines.append(f"  reads made to decide: {len(self.metadata_reads)} custom-field metadata "
