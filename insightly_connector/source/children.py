@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from insightly_connector.http.client import Client
     from insightly_connector.spec.model import Resource
 
-PARENT_MODES = ("changed", "all")
+_WHOLE_KEY = "\x00whole key"  # the key a child's version is remembered by, in the window only (never emitted)
 
 
 @dataclass(frozen=True)
@@ -203,8 +203,16 @@ class ChildWalk:
         records = [record if field in record else {field: key, **record} for record in records
                    if isinstance(record, dict)]
         if self.window is not None:
-            records = self.window.select(records, self.child.primary_key)
+            records = self._new_in_window(records, key)
         return records
+
+    def _new_in_window(self, records: list[dict], parent_key: Any) -> list[dict]:
+        """The window's choice of one parent's children, remembered by the whole key (the parent's, then
+        the child's): a child's own key is unique only within its parent (two opportunities change state
+        in the same second), and the boundary must not take one for the other."""
+        keyed = [{**record, _WHOLE_KEY: f"{parent_key}/{record.get(self.child.primary_key)}"} for record in records]
+        chosen = {id(record) for record in self.window.select(keyed, _WHOLE_KEY)}
+        return [record for record, wrapped in zip(records, keyed, strict=True) if id(wrapped) in chosen]
 
 
 def child_window_policy(child: Resource, parent: Resource):

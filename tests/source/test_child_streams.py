@@ -6,6 +6,7 @@ and that a flattened stream read with its parent costs no request."""
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import orjson
@@ -361,3 +362,28 @@ def test_an_incremental_state_history_read_gives_only_the_new_state_changes(harn
     rows = second.lines()
     assert [(row["OPPORTUNITY_ID"], row["FOR_OPPORTUNITY_STATE"]) for row in rows] == [(opportunity, "WON")]
     assert second.report.resources[0].requests == 2  # the search page and the one opportunity's history
+
+
+def test_children_at_the_boundary_are_remembered_by_their_whole_key(harness_factory, read_in_process, tmp_path):
+    """Two opportunities change state in the same second, at or after a read's start: the next read
+    walks both again (their updated date is that late too) and must emit neither a second time, although
+    the two entries share their own key (DATE_CHANGED_UTC)."""
+    state, stream = tmp_path / "state.json", "opportunities_state_history"
+    with harness_factory(contacts=20) as harness:
+        read_in_process(harness, [stream], state_path=state)
+        late = (harness.now() + timedelta(seconds=120)).strftime("%Y-%m-%d %H:%M:%S")
+        both = harness.ids("Opportunities")[:2]
+        with harness.api.lock:
+            for opportunity in both:
+                harness.api.children.add("StateHistory", "Opportunities", opportunity, {
+                    "OPPORTUNITY_ID": opportunity, "DATE_CHANGED_UTC": late, "FOR_OPPORTUNITY_STATE": "LOST",
+                    "STATE_REASON_ID": None, "STATE_REASON": None})
+        for opportunity in both:
+            harness.update("Opportunities", opportunity, {"DATE_UPDATED_UTC": late})
+        harness.advance_clock(5)
+        second = read_in_process(harness, [stream], state_path=state)
+        harness.advance_clock(5)
+        third = read_in_process(harness, [stream], state_path=state)
+    assert sorted(row["OPPORTUNITY_ID"] for row in second.lines()) == sorted(both)
+    assert third.report.resources[0].requests == 3, "both opportunities were not walked again"
+    assert third.lines() == [], "a state change at the boundary came twice"
