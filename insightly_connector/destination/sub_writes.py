@@ -82,7 +82,8 @@ class SubWrite:
         return Request(self.method, render_path(self.path, {"record": payload}), None, body or None)
 
     def upload(self, payload: dict[str, Any]) -> Upload:
-        """The multipart form of an upload: the file named by the record, and the other form fields."""
+        """The multipart form of an upload: the part `file` is the file named by the record; the parts
+        `file_name` and `content_type` default to the file's name and guessed type; others go as given."""
         form = {part: payload.get(name) for part, name in self.multipart.items()}
         path = str(form.pop("file"))
         name = form.pop("file_name", None) or os.path.basename(path)
@@ -96,8 +97,7 @@ class SubWriteValidator:
 
     def __init__(self, sub_write: SubWrite):
         self.sub_write = sub_write
-        self.mode = sub_write.mode
-        self.custom_fields = None
+        self.custom_fields = None  # what planning asks of a validator: sub-records carry no custom fields
         self._allowed = sub_write.fields
         self._types = {name: Draft7Validator({"type": [kind, "null"]}) for name, kind in sub_write.types.items()}
 
