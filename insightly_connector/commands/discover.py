@@ -67,6 +67,8 @@ def run(args: argparse.Namespace) -> int:
     for warning in catalog.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     saved = f", written to {args.output}" if args.output else ""
+    if args.output is None and args.format == "json" and sys.stdout.isatty():
+        saved = " (--format table lists them one per line; --output FILE saves the catalog)"
     print(f"discover: {len(catalog.entries)} resources{saved}", file=sys.stderr)
     return ExitCode.OK
 

@@ -11,6 +11,7 @@ Everything comes from `RequestEvent`s, which carry no header, and is scrubbed on
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 import time
@@ -49,7 +50,7 @@ class RequestLog:
         self._run_written = False
         self._requests_per_second: float | None = None
         self._base_path = ""
-        self._resource_paths: list[tuple[str, str]] = []
+        self._resource_paths: list[tuple[re.Pattern[str], str]] = []
         self._check_path: str | None = None
 
     def configure(self, spec: Spec, credential: Credential, requests_per_second: float) -> None:
@@ -62,11 +63,13 @@ class RequestLog:
         paths = []
         for resource in spec.resources.values():
             if resource.dynamic is not None and resource.dynamic_source is None:
-                continue  # a template: its path still holds placeholders
-            paths.append((resource.path.rstrip("/"), resource.name))
+                continue  # a template: its path names no one object yet
+            paths.append((resource.path, resource.name))
             if resource.cursor is not None:
-                paths.append((resource.cursor.path.rstrip("/"), resource.name))
-        self._resource_paths = sorted(paths, key=lambda entry: len(entry[0]), reverse=True)
+                paths.append((resource.cursor.path, resource.name))
+        # The most specific first: a child stream's /Contacts/{parent.id}/Notes before /Contacts.
+        paths.sort(key=lambda entry: len(_PLACEHOLDER.sub("", entry[0])), reverse=True)
+        self._resource_paths = [(_path_pattern(path), name) for path, name in paths]
 
     def __call__(self, event: RequestEvent) -> None:
         resource = self._resource_of(event.path)
@@ -95,8 +98,8 @@ class RequestLog:
         relative = path[len(self._base_path):] if path.startswith(self._base_path) else path
         if relative == self._check_path:
             return None
-        for prefix, name in self._resource_paths:
-            if relative == prefix or relative.startswith(prefix + "/"):
+        for pattern, name in self._resource_paths:
+            if pattern.match(relative):
                 return name
         return None
 
@@ -110,6 +113,16 @@ class RequestLog:
         assert self._file is not None
         self._file.write(self.redactor.scrub_bytes(orjson.dumps(line)) + b"\n")
         self._file.flush()
+
+
+_PLACEHOLDER = re.compile(r"\{[^}]*\}")
+
+
+def _path_pattern(path: str) -> re.Pattern[str]:
+    """A resource's path as a pattern: a `{macro}` is one path segment, and anything may follow (an id,
+    `/Search`)."""
+    literal = [re.escape(part) for part in _PLACEHOLDER.split(path.rstrip("/"))]
+    return re.compile("[^/]+".join(literal) + "(?:/.*)?$")
 
 
 def verbose_line(event: RequestEvent, resource: str | None) -> str:

@@ -70,3 +70,16 @@ def test_a_log_that_cannot_be_written_is_a_usage_error(tmp_path):
     done = run_cli("read", "--credential", str(tmp_path / "none.json"), "--request-log",
                    str(tmp_path / "missing-dir" / "log.jsonl"))
     assert done.returncode == 2 and "--request-log" in done.stderr
+
+
+def test_a_child_streams_requests_are_named_after_it_not_its_parent(tmp_path):
+    log = tmp_path / "requests.jsonl"
+    with Harness(contacts=4, rate_limit_per_second=None) as harness:
+        credential = write_credential(tmp_path, credential_dict(harness))
+        done = run_cli("read", "--credential", credential, "--resources", "contacts_file_attachments",
+                       "--output", str(tmp_path / "out"), "--request-log", str(log))
+    assert done.returncode == 0, done.stderr
+    requests = [line for line in _lines(log) if line["event"] == "request"]
+    children = [r for r in requests if r["path"].endswith("/FileAttachments")]
+    assert len(children) == 4 and {r["resource"] for r in children} == {"contacts_file_attachments"}
+    assert {r["resource"] for r in requests if r["path"] == "/v3.1/Contacts"} == {"contacts"}
