@@ -52,10 +52,8 @@ insightly-connector read --credential a.json --resources contacts | insightly-co
     add_connection_arguments(parser)
     parser.add_argument("--resource", required=True, help="resource to write to, e.g. contacts")
     parser.add_argument("--mode", required=True, metavar="MODE",
-                        help=f"{', '.join(MODES)}, or a write under a record the resource declares (add_tag, "
-                             "remove_tag, add_link, remove_link, set_pipeline, clear_pipeline, set_stage, "
-                             "change_state, assign_activity_set, set_date, set_email_domain, attach_file, "
-                             "delete_file, add_comment; `discover` lists each resource's)")
+                        help=f"{', '.join(MODES)}, or a write under a record that the resource declares "
+                             "(`discover` lists each resource's sub_writes)")
     parser.add_argument("--upsert-key", metavar="FIELD", default=None,
                         help="field to match on (upsert; default: the resource's upsert key); with create, "
                              "used to dedupe and to resolve unknown outcomes")

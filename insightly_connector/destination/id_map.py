@@ -1,18 +1,17 @@
 """Copies between instances: which record of the source each written record is, and what refers to what.
 
 A copy reads from one account and writes with `--mode create` into another, where every record gets
-a new id. References between records (a contact's organisation, `LINKS`, a note's parent, an
-opportunity's pipeline and stage) would still hold the source's ids. The id map (`--id-map FILE`)
-is JSON lines, `{"resource", "sourceId", "id"}`, appended (and fsync'ed) as each create or upsert is
-confirmed, so copying organisations, then contacts, then notes carries every link across runs.
+a new id. References between records (a record's parent, its links, the list entries it points at)
+would still hold the source's ids. The id map (`--id-map FILE`) is JSON lines, `{"resource",
+"sourceId", "id"}`, appended (and fsync'ed) as each create or upsert is confirmed, so copying parents
+first and then what refers to them carries every reference across runs.
 
 Which field refers to which resource is declared in the YAML (`references`): a field holding one id
-(`ORGANISATION_ID: organisations`), or a list of links whose items name the resource
-(`LINKS: {name_field, id_field, resources}`). A reference is rewritten when the map knows ids of its
-resource; a source id the map lacks, for a resource it knows, is rejected (`unmapped_reference`) rather
-than written pointing at the wrong record. References to resources the map knows nothing of (users,
-for instance, shared by both sides or mapped by you) pass unchanged. Reference lists that a copy does
-not create (pipelines, stages) are mapped by lines you add yourself, e.g. matched by name.
+(`FIELD: resource`), or a list of links whose items name their resource (`{name_field, id_field,
+resources}`). A reference is rewritten when the map knows ids of its resource; a source id the map
+lacks, for a resource it knows, is rejected (`unmapped_reference`) rather than written pointing at the
+wrong record. A reference to a resource the map knows nothing of passes unchanged, with a warning.
+Lists a copy does not create are mapped by lines the user adds, e.g. matched by name.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 The summary says how many; this says which. A line names the input line, the record's key (its
 primary key, or its upsert key, when the mode matches on one), the outcome (`created`, `updated`,
-`unchanged`, `deleted`, `rejected`; in a dry run `would_create`, ...), the Insightly id, the write
+`unchanged`, `deleted`, `rejected`; in a dry run `would_create`, ...), the API's id, the write
 requests it took, and for a reject the category and message. Lines are written as records finish,
 so they are in completion order; `inputLine` puts them back in input order. The file is written
 fresh by every run: a re-run with a journal writes a line for the records the journal already had,

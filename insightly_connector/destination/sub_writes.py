@@ -1,11 +1,10 @@
-"""Writes to what lives under a record: tags, links, pipeline and stage, state changes, activity-set
-assignments, dates, e-mail domains, file attachments, comments.
+"""Writes to what lives under a record (tags, links, a pipeline, attachments, comments, ...).
 
 Each is a write mode of the parent's resource, declared in the YAML (`sub_writes`): the method, the
 path (built from the record's fields), which of the record's fields make the JSON body (or, for an
 upload, the multipart form), the fields it needs and their JSON types, and what a success means
 (created, updated, deleted). An input record names the parent by its primary key and carries the
-sub-record's fields, e.g. `{"CONTACT_ID": 7, "TAG_NAME": "vip"}` with `--mode add_tag`. It is checked
+sub-record's fields (a record id and a tag name, say, for a mode that adds a tag). It is checked
 before anything is sent (the parent's key, the required fields, the types, no field the write would
 not send, a readable file), so a bad record costs no request and lands in the rejects with a reason.
 """
