@@ -112,3 +112,10 @@ def test_write_errors_name_the_apis_parameters_too(conn):
     with pytest.raises(ConfigError) as caught:
         conn.read(["pipelines"], output_format="xml", stream=io.BytesIO())  # type: ignore[arg-type]
     assert str(caught.value).startswith("output_format: ")
+
+
+def test_records_keep_a_state_file_when_given_its_path(conn, tmp_path):
+    path = tmp_path / "state.json"
+    assert sum(1 for _ in conn.records("contacts", state=path)) == CONTACTS
+    assert json.loads(path.read_text())["resources"]["contacts"]["cursor"]
+    assert list(conn.records("contacts", state=path)) == []  # incremental: nothing changed since
