@@ -350,13 +350,15 @@ class Writer:
 
     def _confirm(self, job: _Job, outcome: str, record_id: Any) -> None:
         write = job.write
+        # The id map first: a run killed before the journal's entry resolves the create again and maps
+        # the same id twice (harmless); the other order could leave a confirmed record unmapped.
+        if self.id_map is not None and not self.dry_run and self.sub_write is None and record_id is not None \
+                and write.source_id is not None and self.mode in ("create", "upsert"):
+            self.id_map.add(self.resource.name, write.source_id, record_id)
         if self.dry_run:
             self._plan_entry(write.lines, outcome, job.request, record_id, warnings=write.warnings)
         elif self.journal is not None:
             self.journal.confirmed(write.lines, outcome=outcome, record_id=record_id)
-        if self.id_map is not None and not self.dry_run and self.sub_write is None and record_id is not None \
-                and write.source_id is not None and self.mode in ("create", "upsert"):
-            self.id_map.add(self.resource.name, write.source_id, record_id)
         if self.results is not None:
             key = self._key(write.payload)
             for line, _ in write.lines:
