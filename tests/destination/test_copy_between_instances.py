@@ -121,3 +121,35 @@ def test_a_reference_the_map_lacks_is_rejected_and_one_it_cannot_map_is_kept_wit
     assert dry.plan[0]["warnings"] == [f"kept LINKS.LINK_OBJECT_ID {opportunity}: the id map has no opportunities"]
     mapped = IdMap(ids, append=False)
     assert mapped.new_id("contacts", 9001) == created["id"] and created["sourceId"] == 9001
+
+
+def test_the_readme_s_pipe_copies_with_the_command_line(module_harness, tmp_path):
+    """`read --resources R | write --resource R --mode create --id-map ids.jsonl`, as the README shows."""
+    import subprocess
+    import sys
+
+    def credential_file(harness, name):
+        path = tmp_path / name
+        path.write_bytes(orjson.dumps({**credential_for(harness), "requests_per_second": 100}))
+        return str(path)
+
+    source = credential_file(module_harness, "source.json")
+    with Harness(pod="na1", seed=13, plan="enterprise", contacts=3, rate_limit_per_second=None) as target_harness:
+        target = credential_file(target_harness, "target.json")
+        ids = tmp_path / "ids.jsonl"
+        for resource in ("organisations", "contacts"):
+            read = subprocess.run([sys.executable, "-m", "insightly_connector", "read", "--credential", source,
+                                   "--resources", resource, "--quiet"], capture_output=True, timeout=60, check=False)
+            assert read.returncode == 0, read.stderr
+            written = subprocess.run([sys.executable, "-m", "insightly_connector", "write", "--credential", target,
+                                      "--resource", resource, "--mode", "create", "--id-map", str(ids), "--quiet",
+                                      "--rejects", str(tmp_path / f"{resource}.rejects.jsonl")],
+                                     input=read.stdout, capture_output=True, timeout=60, check=False)
+            assert written.returncode == 0 and written.stderr == b"", written.stderr
+        mapped = IdMap(ids, append=False)
+        for line in read.stdout.splitlines():
+            contact = orjson.loads(line)
+            made = target_harness.get("Contacts", mapped.new_id("contacts", contact["CONTACT_ID"]))
+            assert made["FIRST_NAME"] == contact["FIRST_NAME"]
+            if contact["ORGANISATION_ID"] is not None:
+                assert made["ORGANISATION_ID"] == mapped.new_id("organisations", contact["ORGANISATION_ID"])
