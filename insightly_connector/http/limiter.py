@@ -21,6 +21,7 @@ from insightly_connector.http.send_log import MemorySendLog, SendLogStore
 _WINDOW_SECONDS = 1.0
 _MARGIN_STEP_SECONDS = 0.02  # widening per 429 received
 _MAX_MARGIN_SECONDS = 0.1
+_NARROW_AFTER_SENDS = 100  # sends without a 429 before the margin steps back towards its start
 _LONG_WAIT_SECONDS = 1.0
 
 
@@ -35,7 +36,8 @@ class RateLimiter:
             raise ValueError("requests_per_second and max_in_flight must be positive")
         self.capacity = max(1, int(requests_per_second))
         self._base_window = _WINDOW_SECONDS * self.capacity / requests_per_second
-        self.margin = safety_margin_seconds
+        self.margin = self._starting_margin = safety_margin_seconds
+        self._sends_since_throttled = 0
         self.max_in_flight = max_in_flight
         self.store: SendLogStore = store if store is not None else MemorySendLog()
         self._in_flight = 0
@@ -62,11 +64,20 @@ class RateLimiter:
             while True:
                 wait = self.store.try_send(self.capacity, self.window)
                 if wait <= 0:
+                    self._sent_quietly()
                     return
                 if not told and wait >= _LONG_WAIT_SECONDS:
                     told = True
                     on_long_wait(wait)
                 time.sleep(wait)
+
+    def _sent_quietly(self) -> None:
+        """A 429 widens the margin for the jitter it revealed; a long run of sends without one narrows it
+        again, a step at a time, so that one stray 429 does not cost the rest of a long run its pace."""
+        self._sends_since_throttled += 1
+        if self._sends_since_throttled >= _NARROW_AFTER_SENDS and self.margin > self._starting_margin:
+            self.margin = max(self._starting_margin, self.margin - _MARGIN_STEP_SECONDS)
+            self._sends_since_throttled = 0
 
     def release(self) -> None:
         """The request has its answer (or failed): free its in-flight slot."""
@@ -81,6 +92,7 @@ class RateLimiter:
     def throttled(self, pause_seconds: float) -> None:
         """A 429: hold every sender back for `pause_seconds` and keep requests further apart from now on."""
         self.margin = max(self.margin, min(_MAX_MARGIN_SECONDS, self.margin + _MARGIN_STEP_SECONDS))
+        self._sends_since_throttled = 0
         self.store.pause(pause_seconds)
 
 

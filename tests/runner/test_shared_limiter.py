@@ -189,3 +189,16 @@ def test_a_file_log_from_a_restarted_clock_counts_as_empty(tmp_path):
         assert log.try_send(2, 60.0) == 0
     finally:
         log.close()
+
+
+def test_the_margin_a_429_widened_narrows_again_after_a_long_quiet_run():
+    limiter = RateLimiter(1e6, max_in_flight=1, safety_margin_seconds=0.0)  # a pace that never waits
+    limiter.throttled(0.0)
+    limiter.throttled(0.0)
+    assert limiter.margin == pytest.approx(0.04)
+    sends = 0
+    while limiter.margin > 0 and sends < 1_000:
+        limiter.acquire()
+        limiter.release()
+        sends += 1
+    assert limiter.margin == 0 and sends == 200  # one step back per 100 sends without a 429
