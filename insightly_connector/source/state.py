@@ -16,13 +16,13 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from insightly_connector.atomic_file import write_atomically
 from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import Redactor
 
@@ -200,18 +200,3 @@ def remove_stale_temp_files(path: Path, *, older_than_seconds: float = STALE_TEM
                 candidate.unlink()
                 removed.append(candidate)
     return removed
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that a crash leaves either the old or the new file, whole."""
-    fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp_name)
-        raise

@@ -7,13 +7,12 @@ description without pasting the key again."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from insightly_connector.atomic_file import write_atomically
 from insightly_connector.errors import ConfigError
 from insightly_connector.ui.form import secret_fields
 
@@ -65,15 +64,4 @@ class CredentialStore:
         link is kept: the file it points to is the one replaced, as with the state file."""
         target = self.path.resolve() if self.path.is_symlink() else self.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        try:
-            os.fchmod(handle, FILE_MODE)
-            with os.fdopen(handle, "wb") as file:
-                file.write(json.dumps(fields, indent=2).encode() + b"\n")
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temp)
-            raise
+        write_atomically(target, json.dumps(fields, indent=2).encode() + b"\n", mode=FILE_MODE)
