@@ -131,8 +131,8 @@ def source_endpoints(spec: Spec) -> list[dict]:
 
 
 def _source(spec: Spec, resource: Resource, name: str, *, incremental: bool) -> dict:
-    step = _iteration(spec, resource, incremental)
-    description = resource.description
+    steps = _steps(spec, resource, incremental)
+    description = resource.description + _under_parent_note(spec, resource)
     if incremental:
         description += (f" Incremental: records whose {resource.cursor.cursor_field} is within the last "
                         f"{NOW_UNITS} {DATE_TIME_UNIT.lower()} ({NOW_MACRO}); schedule it at that period.")
@@ -146,10 +146,46 @@ def _source(spec: Spec, resource: Resource, name: str, *, incremental: bool) -> 
         "dynamic": bool(resource.dynamic),
         "primary_key": resource.primary_key,
         "cursor_field": resource.cursor.cursor_field if resource.cursor else None,
-        "resource_parameters": _resource_parameters(spec, step["url.template"], "SOURCE"),
+        "resource_parameters": _resource_parameters(spec, steps[-1]["url.template"], "SOURCE"),
         "ingest_method": spec.connector.get("ingest_method", "POLL"),
-        "source_template": {"rest.iterations": [step]},
+        "source_template": {"rest.iterations": steps},
     }
+
+
+def _steps(spec: Spec, resource: Resource, incremental: bool) -> list[dict]:
+    """A resource of its own is one step. A child stream is Nexla's chained call: the parents' list, then
+    one request per parent with the parent's key through the step macro `{step_parents.KEY}`. A flattened
+    stream is its parent's step with the record path reaching into the nested array."""
+    if resource.flatten is not None:
+        parent = spec.parent_of(resource)
+        step = _iteration(spec, parent, incremental and parent.cursor is not None)
+        step["response.data.path"] = f"{parent.records_path}[*].{resource.flatten.field}[*]"
+        return [step]
+    if resource.child is not None:
+        parent = spec.parent_of(resource)
+        parents = _iteration(spec, parent, incremental and parent.cursor is not None)
+        parents.update({"key": _PARENTS_STEP, "results.pass.through": False})
+        child = _iteration(spec, resource, False)
+        child["key"] = "step2"
+        child["url.template"] = _PARENT_MACRO.sub(
+            lambda m: f"{{step_{_PARENTS_STEP}.{parent.primary_key if m[1] == 'id' else m[1]}}}",
+            child["url.template"])
+        return [parents, child]
+    return [_iteration(spec, resource, incremental)]
+
+
+_PARENTS_STEP = "parents"
+_PARENT_MACRO = re.compile(r"\{parent\.(\w+)\}")  # the runner's {parent.id} and {parent.FIELD}
+
+
+def _under_parent_note(spec: Spec, resource: Resource) -> str:
+    """What a platform's template cannot do that the runner's read does: add the parent's key to each record."""
+    declared = resource.child or resource.flatten
+    if declared is None:
+        return ""
+    parent = spec.parent_of(resource)
+    return (f" Read under each record of {parent.name}; the runner's read adds the parent's key "
+            f"({declared.parent_key_field}) to each record, which this template does not.")
 
 
 def _iteration(spec: Spec, resource: Resource, incremental: bool) -> dict:

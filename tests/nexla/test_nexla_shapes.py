@@ -270,3 +270,16 @@ def test_probe_sample(harness: Harness, tmp_path: Path) -> None:
     sink = cli("probe", "sample", "--credential", credential, "--endpoint", "insightly_api.create_contacts")
     assert sink.returncode == 1
     conforms(json.loads(sink.stdout), PROBE_ERROR)
+
+
+def test_streams_under_a_parent_are_chained_calls_nexla_can_fill(described: dict) -> None:
+    """A child stream's template lists the parents, then asks once per parent through Nexla's step macro; a
+    flattened stream reaches into its parent's nested array. No runner-only `{parent.id}` is left for Nexla."""
+    endpoints = {e["name"]: e for e in described["source"]["endpoints"]}
+    parents, children = endpoints["insightly_api.get_contacts_file_attachments"]["source_template"]["rest.iterations"]
+    assert parents["key"] == "parents" and parents["url.template"].endswith("/Contacts?top=500")
+    assert children["url.template"].endswith("/Contacts/{step_parents.CONTACT_ID}/FileAttachments?top=500")
+    [links] = endpoints["insightly_api.get_contacts_links"]["source_template"]["rest.iterations"]
+    assert links["url.template"].endswith("/Contacts?top=500") and links["response.data.path"] == "$[*].LINKS[*]"
+    templates = [step["url.template"] for e in endpoints.values() for step in e["source_template"]["rest.iterations"]]
+    assert not [t for t in templates if "{parent." in t]
