@@ -15,6 +15,7 @@ import re
 import sys
 import threading
 import time
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import IO, TYPE_CHECKING, Any
 
@@ -27,6 +28,7 @@ from insightly_connector.redaction import Redactor, process_redactor
 if TYPE_CHECKING:
     from insightly_connector.spec.credential import Credential
     from insightly_connector.spec.loader import Spec
+    from insightly_connector.spec.model import Resource
 
 
 class RequestLog:
@@ -52,6 +54,8 @@ class RequestLog:
         self._base_path = ""
         self._resource_paths: list[tuple[re.Pattern[str], str]] = []
         self._check_path: str | None = None
+        self._spec: Spec | None = None
+        self._named: set[str] = set()  # the resources whose paths are in _resource_paths
 
     def configure(self, spec: Spec, credential: Credential, requests_per_second: float) -> None:
         """Learn the run's pace and how to name a request's resource from its path."""
@@ -60,20 +64,28 @@ class RequestLog:
         self._requests_per_second = requests_per_second
         self._base_path = urlsplit(credential.base_url).path.rstrip("/")
         self._check_path = spec.credential_policy.check.path.rstrip("/")  # the credential's, no resource's
-        paths = []
-        for resource in spec.resources.values():
+        self._spec = spec
+        self._learn(spec.resources.values())
+
+    def _learn(self, resources: Iterable[Resource]) -> None:
+        """Add the paths of resources not named yet, most specific first: a child stream's
+        /Contacts/{parent.id}/Notes before /Contacts."""
+        paths = [(pattern.pattern, name) for pattern, name in self._resource_paths]
+        for resource in resources:
             if resource.dynamic is not None and resource.dynamic_source is None:
                 continue  # a template: its path names no one object yet
-            paths.append((resource.path, resource.name))
+            if resource.name in self._named:
+                continue
+            self._named.add(resource.name)
+            paths.append((_path_pattern(resource.path).pattern, resource.name))
             if resource.cursor is not None:
-                paths.append((resource.cursor.path, resource.name))
-        # The most specific first: a child stream's /Contacts/{parent.id}/Notes before /Contacts.
+                paths.append((_path_pattern(resource.cursor.path).pattern, resource.name))
         paths.sort(key=lambda entry: len(_PLACEHOLDER.sub("", entry[0])), reverse=True)
-        self._resource_paths = [(_path_pattern(path), name) for path, name in paths]
+        self._resource_paths = [(re.compile(pattern), name) for pattern, name in paths]
 
     def __call__(self, event: RequestEvent) -> None:
-        resource = self._resource_of(event.path)
-        with self._lock:
+        with self._lock:  # naming may learn new paths: one thread at a time
+            resource = self._resource_of(event.path)
             if self._file is not None:
                 self._write_run_line(event.quota_limit)
                 self._write({"event": "request", "t": round(event.sent_at - self._started, 4),
@@ -101,6 +113,9 @@ class RequestLog:
         for pattern, name in self._resource_paths:
             if pattern.match(relative):
                 return name
+        if self._spec is not None and not self._named.issuperset(self._spec.expanded):
+            self._learn(list(self._spec.expanded.values()))  # objects found live since (custom objects)
+            return self._resource_of(path)
         return None
 
     def _write_run_line(self, daily_quota: int | None) -> None:

@@ -63,6 +63,8 @@ class Spec:
     resources: dict[str, Resource]
     schemas_loaded: bool = True
     _raw_templates: dict[str, dict] = field(default_factory=dict, repr=False)
+    # What `expand_dynamic` has built so far, by name: a run's request log names those requests too.
+    expanded: dict[str, Resource] = field(default_factory=dict, repr=False, compare=False)
 
     def resource(self, name: str) -> Resource:
         """The resource called `name`; an unknown name is a `ConfigError` suggesting close ones."""
@@ -106,6 +108,7 @@ class Spec:
             described = {key: value for key, value in dynamic.items() if key not in ("name", "display_name")}
             built.append(_build_resource(self, name, template, params,
                                          {**described, "object_name": object_name}, template_name))
+        self.expanded.update((resource.name, resource) for resource in built)
         return built
 
 
