@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
-import orjson
-
 from insightly_connector.commands.common import (
     add_connection_arguments,
     add_observer_arguments,
@@ -23,11 +21,8 @@ from insightly_connector.commands.common import (
     verb_parser,
 )
 from insightly_connector.destination.file_paths import check_writable_path
-from insightly_connector.destination.input_records import read_records
-from insightly_connector.destination.write import MODES, write
+from insightly_connector.destination.modes import RECORD_MODES
 from insightly_connector.errors import ConfigError, ExitCode
-from insightly_connector.http.client import Client
-from insightly_connector.protocols.progress import Progress
 from insightly_connector.redaction import process_redactor
 
 
@@ -52,7 +47,7 @@ insightly-connector read --credential a.json --resources contacts | insightly-co
     add_connection_arguments(parser)
     parser.add_argument("--resource", required=True, help="resource to write to, e.g. contacts")
     parser.add_argument("--mode", required=True, metavar="MODE",
-                        help=f"{', '.join(MODES)}, or a write under a record that the resource declares "
+                        help=f"{', '.join(RECORD_MODES)}, or a write under a record that the resource declares "
                              "(`discover` lists each resource's sub_writes)")
     parser.add_argument("--upsert-key", metavar="FIELD", default=None,
                         help="field to match on (upsert; default: the resource's upsert key); with create, "
@@ -87,6 +82,13 @@ insightly-connector read --credential a.json --resources contacts | insightly-co
 
 
 def run(args: argparse.Namespace) -> int:
+    import orjson  # the writer's machinery loads only when a write runs (the parser is built on every start)
+
+    from insightly_connector.destination.input_records import read_records
+    from insightly_connector.destination.write import write
+    from insightly_connector.http.client import Client
+    from insightly_connector.protocols.progress import Progress
+
     # Paths that could never be written are usage errors before anything is loaded or sent.
     if args.journal is not None:
         check_writable_path(args.journal, "--journal")

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from insightly_connector.destination.custom_field_cache import CustomFieldCache
+from insightly_connector.destination.modes import RECORD_MODES
 from insightly_connector.destination.report import WriteReport
 from insightly_connector.destination.stream_sink import StreamSink, UnroutableSink
-from insightly_connector.destination.write import MODES, resolve_resource, resolve_upsert_key
+from insightly_connector.destination.write import resolve_resource, resolve_upsert_key
 from insightly_connector.errors import ConfigError
 from insightly_connector.http.client import Client
 from insightly_connector.spec.loader import Spec
@@ -80,14 +81,14 @@ class StreamingWrite:
         options = self.options.get(stream, self.default)
         if options is None:
             raise Unroutable(f"stream {stream!r} is not one this run was configured to write")
-        if options.mode not in MODES:
-            raise ConfigError(f"stream {stream!r}: mode {options.mode!r} is not one of {', '.join(MODES)}")
+        if options.mode not in RECORD_MODES:
+            raise ConfigError(f"stream {stream!r}: mode {options.mode!r} is not one of {', '.join(RECORD_MODES)}")
         try:
             resource = resolve_resource(self.client, self.spec, stream)
         except ConfigError as exc:
             raise Unroutable(f"stream {stream!r}: {exc}") from None
         if options.mode not in resource.write:
-            allowed = ", ".join(m for m in MODES if m in resource.write) or "none"
+            allowed = ", ".join(m for m in RECORD_MODES if m in resource.write) or "none"
             raise Unroutable(f"stream {stream!r}: {resource.name} does not support {options.mode} "
                              f"(supported: {allowed})")
         key = resolve_upsert_key(resource, options.mode, options.upsert_key, self.client, self.spec,

@@ -18,6 +18,7 @@ from insightly_connector.destination.file_paths import check_writable_path
 from insightly_connector.destination.id_map import IdMap
 from insightly_connector.destination.input_records import InputRecord, unwrap
 from insightly_connector.destination.journal import Journal, JournalState, load
+from insightly_connector.destination.modes import RECORD_MODES
 from insightly_connector.destination.plan import COLLAPSE, Plan, build_plan
 from insightly_connector.destination.rejects import RejectsFile
 from insightly_connector.destination.report import WriteReport
@@ -29,8 +30,6 @@ from insightly_connector.http.client import Client
 from insightly_connector.source.catalog import select
 from insightly_connector.spec.loader import Spec
 from insightly_connector.spec.model import Resource
-
-MODES = ("create", "update", "upsert", "delete")
 
 
 def write(client: Client, spec: Spec, resource: str | Resource, mode: str, records: Iterable[Any], *,
@@ -113,7 +112,7 @@ def resolve_resource(client: Client, spec: Spec, resource: str | Resource) -> Re
 
 def modes_of(target: Resource) -> list[str]:
     """The write modes a resource accepts: its record writes, then its sub-writes (as discover lists them)."""
-    return [*(m for m in MODES if m in target.write), *target.sub_writes]
+    return [*(m for m in RECORD_MODES if m in target.write), *target.sub_writes]
 
 
 def check_mode(target: Resource, mode: str) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from insightly_connector.destination.modes import RECORD_MODES
 from insightly_connector.destination.templates import WriteTemplates
 from insightly_connector.errors import ConfigError
 from insightly_connector.source.children import ChildPolicy
@@ -38,7 +39,6 @@ REPO_ROOT = PACKAGE_DIR.parent  # in a checkout; the tests and tools use it
 # The package carries connector.yaml and schemas/ (symlinks in a checkout, real files in a wheel).
 DEFAULT_SPEC_PATH = PACKAGE_DIR / "connector.yaml"
 META_SCHEMA_PATH = PACKAGE_DIR / "schemas" / "connector.schema.json"
-WRITE_MODES = ("create", "update", "upsert", "delete")
 # A template's own Resource keeps its per-object placeholders visible ("/${object_name}").
 _KEPT_OBJECT_PARAMS = {key: f"${{{key}}}" for key in ("object_name", "object_key", "object_label")}
 #: Keys an incremental block must have once merged with `defaults.incremental`.
@@ -217,7 +217,7 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
         incremental=incremental or None,
         custom_fields_path=render(raw["custom_fields"], "custom_fields") if "custom_fields" in raw else None,
         write=write,
-        write_modes=tuple(mode for mode in WRITE_MODES if mode in write),
+        write_modes=tuple(mode for mode in RECORD_MODES if mode in write),
         upsert_key=raw.get("upsert_key"),
         single_object=single_object,
         dynamic=dynamic,
@@ -240,7 +240,7 @@ def _build_write(raw: dict, defaults: dict, render: Any, where: str) -> dict:
     declared = raw.get("write", [])
     modes = {mode: True for mode in declared} if isinstance(declared, list) else declared
     write: dict[str, dict] = {}
-    for mode in WRITE_MODES:
+    for mode in RECORD_MODES:
         if mode not in modes:
             continue
         if mode not in defaults["write"]:
@@ -261,7 +261,7 @@ def _build_sub_writes(raw: dict, defaults: dict, render: Any, where: str) -> dic
     for mode, declared in (raw.get("sub_writes") or {}).items():
         if declared is False:
             continue
-        if mode in WRITE_MODES:
+        if mode in RECORD_MODES:
             raise ConfigError(f"{where}.sub_writes.{mode}: a sub-write cannot take the name of a write mode")
         base = (defaults.get("sub_writes") or {}).get(mode)
         if base is None and not isinstance(declared, dict):

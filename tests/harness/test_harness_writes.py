@@ -207,7 +207,8 @@ def test_milestones_are_written_under_their_project(fresh, fresh_api):
     assert fresh_api.delete(f"/Projects/{other}/Milestones/{milestone['MILESTONE_ID']}").status_code == 404
     assert fresh_api.delete(f"/Projects/{project}/Milestones/{milestone['MILESTONE_ID']}").status_code == 202
     assert fresh_api.get(f"/Milestones/{milestone['MILESTONE_ID']}").status_code == 404
-    assert fresh_api.request("DELETE", f"/Contacts/{fresh.ids('Contacts')[0]}/Links/1").status_code == 404  # no such link
+    no_such_link = f"/Contacts/{fresh.ids('Contacts')[0]}/Links/1"
+    assert fresh_api.request("DELETE", no_such_link).status_code == 404
     assert fresh_api.request("DELETE", f"/Contacts/{fresh.ids('Contacts')[0]}/Image").status_code == 501
 
 

@@ -14,8 +14,8 @@ from insightly_connector.cli import VERBS, build_parser
 from .conftest import run_cli
 
 VERB_NAMES = [verb.__name__.rsplit(".", 1)[1] for verb in VERBS]
-#: The verbs' command modules this test holds to a light import (write's is another helper's).
-LIGHT_COMMANDS = ["common", "spec", "check", "discover", "read", "probe", "harness"]
+#: The verbs' command modules this test holds to a light import.
+LIGHT_COMMANDS = ["common", "spec", "check", "discover", "read", "write", "probe", "harness", "ui"]
 HEAVY = ["requests", "jsonschema", "yaml", "insightly_connector.spec.loader", "insightly_connector.http.client",
          "insightly_connector.source.read"]
 
