@@ -21,8 +21,8 @@ ACCESS_DISABLED = "api_access_disabled"  # connector.yaml: credential.check.answ
 
 
 def test_verified_with_identity_status_and_timestamp(spec):
-    with Harness(rate_limit_per_second=None) as harness:
-        result = check(spec, load_credential(credential_dict(harness), spec))
+    with Harness(rate_limit_per_second=None) as harness:  # the probe of every resource at 100 a second
+        result = check(spec, load_credential(credential_dict(harness, requests_per_second=100), spec))
     assert result.status == VERIFIED and result.ok
     assert result.verified_status == "200 Ok" and result.verified_at.endswith("Z")
     assert result.user["USER_ID"] is not None
@@ -33,7 +33,7 @@ def test_verified_with_identity_status_and_timestamp(spec):
 
 def test_a_forbidden_or_missing_resource_is_a_warning_not_a_failure(spec):
     with Harness(plan="professional", rate_limit_per_second=None) as harness:
-        result = check(spec, load_credential(credential_dict(harness), spec))
+        result = check(spec, load_credential(credential_dict(harness, requests_per_second=100), spec))
     access = {a.resource: a.access for a in result.access}
     assert result.ok
     assert access["tickets"] == "forbidden" and access["products"] == "not_available"

@@ -23,7 +23,8 @@ def harness() -> Iterator[Harness]:
 
 @pytest.mark.parametrize("padding", ["\n", " ", "\r\n", "\t "])
 def test_whitespace_around_a_pasted_key_is_removed_and_the_check_passes(harness, tmp_path, padding):
-    path = write_credential(tmp_path, credential_dict(harness, api_key=padding + harness.api_key + padding))
+    path = write_credential(tmp_path, credential_dict(harness, api_key=padding + harness.api_key + padding,
+                                                      requests_per_second=100))
     result = run_cli("check", "--credential", path)
     assert result.returncode == 0, result.stderr
     assert harness.api_key not in result.stdout + result.stderr
