@@ -38,10 +38,28 @@ insightly-connector probe sample --credential cred.json --endpoint insightly_api
                     ExitCode.FATAL: "the probe failed (ok: false: the answer says why)",
                     ExitCode.USAGE: "bad arguments or an unreadable credential file"})
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    validate_parser = actions.add_parser("validate", help="validate an inline credential: form, then the check request")
+    validate_parser = verb_parser(
+        actions, "validate", summary="validate an inline credential: form, then the check request",
+        description="Validate a credential before it is saved: the form, then the check request. Nothing is "
+                    "stored. One JSON object on stdout: {ok: true, kind, status, message, ...} or {ok: false, "
+                    "error, detail, nexla_request_id}.",
+        examples="insightly-connector probe validate --credential inline-credential.json",
+        exit_codes={ExitCode.OK: "the credential is verified (ok: true)",
+                    ExitCode.FATAL: "it is not (ok: false: the answer says why, e.g. invalid_credential)",
+                    ExitCode.USAGE: "bad arguments or an unreadable credential file"})
     add_connection_arguments(validate_parser, file_only=True)
     validate_parser.set_defaults(func=run_validate)
-    sample_parser = actions.add_parser("sample", help="a few records of a source endpoint, with their schema")
+    sample_parser = verb_parser(
+        actions, "sample", summary="a few records of a source endpoint, with their schema",
+        description="Read a few records of one source endpoint (spec lists them) through the runner's own read, "
+                    "with their draft-04 schema, live custom fields included. One JSON object on stdout: {ok: "
+                    "true, kind, samples, schema, sample_format, ...} or {ok: false, error, detail, "
+                    "nexla_request_id}.",
+        examples="insightly-connector probe sample --credential cred.json --endpoint insightly_api.get_contacts "
+                 "--count 5",
+        exit_codes={ExitCode.OK: "the records were read (ok: true)",
+                    ExitCode.FATAL: "they were not (ok: false: the answer says why)",
+                    ExitCode.USAGE: "bad arguments (e.g. --count below 1) or an unreadable credential file"})
     add_connection_arguments(sample_parser, file_only=True)
     sample_parser.add_argument("--endpoint", required=True, help="a source endpoint, e.g. <code>.get_<resource>")
     sample_parser.add_argument("--count", type=int, default=DEFAULT_SAMPLE_SIZE, help="records to sample (default 10)")

@@ -29,6 +29,16 @@ def test_each_verbs_help_shows_examples_and_exit_codes(verb):
     assert codes[0] == "0" and "2" in codes
 
 
+@pytest.mark.parametrize("action", ["validate", "sample"])
+def test_each_probe_actions_help_shows_examples_and_exit_codes(action):
+    done = run_cli("probe", action, "--help")
+    assert done.returncode == 0
+    examples = done.stdout.split("examples:\n", 1)[1].split("\n\n", 1)[0]
+    assert f"insightly-connector probe {action} --credential" in examples
+    codes = [line.split()[0] for line in done.stdout.split("exit codes:\n", 1)[1].splitlines() if line.strip()]
+    assert codes == ["0", "1", "2"]
+
+
 def test_the_top_level_help_shows_how_to_start_and_every_exit_code():
     done = run_cli("--help")
     assert done.returncode == 0
