@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from insightly_connector.destination.created_record import Claims, UnknownCreates, holds
+from insightly_connector.destination.created_record import Claims, UnknownCreates
 from insightly_connector.destination.input_records import unwrap
 from insightly_connector.destination.journal import Journal, JournalState, LineState
 from insightly_connector.destination.plan import Plan, PlannedWrite
@@ -27,6 +27,7 @@ from insightly_connector.destination.report import WriteReport, outcome_word
 from insightly_connector.destination.results import ResultsFile
 from insightly_connector.destination.target import WriteTarget
 from insightly_connector.destination.templates import Request
+from insightly_connector.destination.unchanged import changes_nothing
 from insightly_connector.destination.validation import RecordRejected, field_value
 from insightly_connector.errors import (
     ApiError,
@@ -255,9 +256,9 @@ class Writer:
         if matches:
             found = matches[0]
             record_id = found.get(self.resource.primary_key)
-            if holds(write.payload, found):
-                return "unchanged", record_id
             request = self.templates.request("update", {**write.payload, self.resource.primary_key: record_id})
+            if request.body is not None and changes_nothing(request.body, found, self.shape):
+                return "unchanged", record_id  # the lookup returned the live record: nothing to send
             self._send(job, "update", request)
             return "updated", record_id
         if write.missing_for_create:
