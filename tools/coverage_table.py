@@ -21,6 +21,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from insightly_connector.source.children import lineage  # noqa: E402
 from insightly_connector.spec.loader import Spec, load_spec  # noqa: E402
 
 SWAGGER_PATH = REPO_ROOT / "vendor" / "insightly-v3.1-swagger.json"
@@ -31,10 +32,10 @@ ARRAY_ROUTES = {"TAGS": "Tags", "LINKS": "Links", "DATES": "Dates", "EMAILDOMAIN
 REASONS = (
     (r"/\{id\}/Image$|/\{id\}/ImageField/\{fieldName\}$", "binary: an image download, not records"),
     (r"^/FileAttachments/\{id\}$", "binary: the file itself; its metadata is read by the *_file_attachments streams"),
-    (r"^/Notes/\{id\}/Comment$", "the note's comments, as /Notes/{id}/Comments (read by notes_comments); its "
-                                 "Swagger schema (a Note) contradicts its own summary"),
-    (r"^/Comments/\{id\}/FileAttachments$", "attachments of a comment: under a comment id, which only a child "
-                                            "stream gives (a walk three levels deep); not declared"),
+    (r"^/\{objectName\}/\{id\}/Translations/\{language\}$", "a record's translation in a language named in "
+                                                           "the path: no route or field lists a custom-object "
+                                                           "record's languages (its records have no Language), "
+                                                           "so there is none to ask for"),
     (r"^/\{objectName\}/\{id\}/", "under a custom-object record: custom objects are found live, and no "
                                   "dynamic child template is declared"),
     (r"^/CustomFields/\{objectName\}/Search$", "one custom field by name; custom_fields_* read the whole list"),
@@ -45,6 +46,12 @@ REASONS = (
                   "read incrementally by)"),
     (r"^/[A-Za-z]+/\{id\}$", "one record by id: every record comes in its collection's list"),
     (r"^/\{objectName\}/\{id\}$", "one record by id: every record comes in its custom object's list"),
+)
+#: What a stream that reads a path still leaves unread, by kind of path.
+PARTLY = (
+    (r"^/KnowledgeArticle/\{id\}/Translations/\{language\}$",
+     "partly: each article in its own Language only; no route or field lists the languages an article is "
+     "translated into (nor the account's), so other translations cannot be found by a read"),
 )
 #: Per-record lists that are the records of a top-level collection, linked to the parent (api-notes §2.3).
 SAME_AS = {"Notes": "notes", "Emails": "emails", "Events": "events", "Tasks": "tasks", "Milestones": "milestones",
@@ -79,7 +86,9 @@ def readers(spec: Spec, swagger_paths: list[str]) -> dict[str, list[str]]:
                 required=False)
             continue
         if resource.child is not None:
-            how = "one request per parent; opt-in"
+            chain = lineage(spec, resource)
+            how = "one request per parent; opt-in" if len(chain) == 1 else \
+                f"one request per record of `{chain[-1].name}`, itself read under `{chain[0].name}`; opt-in"
             add(resource.path, f"{name} ({how})")
             continue
         add(resource.path, name)
@@ -113,6 +122,10 @@ def reason(path: str) -> str:
     raise SystemExit(f"{path}: read by no stream, and no reason is given in tools/coverage_table.py")
 
 
+def left_unread(path: str) -> str:
+    return next((text for pattern, text in PARTLY if re.search(pattern, path)), "")
+
+
 def render(spec: Spec, swagger: dict) -> str:
     paths = swagger_get_paths(swagger)
     found = readers(spec, paths)
@@ -138,7 +151,7 @@ def render(spec: Spec, swagger: dict) -> str:
     ]
     for path in paths:
         how = "<br>".join(found.get(path, []))
-        lines.append(f"| `{path}` | {how} | {'' if how else reason(path)} |")
+        lines.append(f"| `{path}` | {how} | {left_unread(path) if how else reason(path)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -74,7 +74,8 @@ ENTITY_NOTES = {
 
 # GET responses whose Swagger schema contradicts the operation's own summary, and the definition that
 # fits the summary: "Gets a Record's File Attachments" answers custom-object records in the Swagger.
-RESPONSE_OVERRIDES = {"/{objectName}/{id}/FileAttachments": "APIFileAttachment"}
+# "Gets a list of Comments of a Note" (/Notes/{id}/Comment) answers a Note.
+RESPONSE_OVERRIDES = {"/{objectName}/{id}/FileAttachments": "APIFileAttachment", "/Notes/{id}/Comment": "APIComment"}
 
 
 def derive_all(spec: Spec, swagger: dict) -> dict[str, dict]:
@@ -113,6 +114,8 @@ def derive(resource: Resource, swagger: dict, spec: Spec | None = None) -> dict:
                                                   "description": f"The key of the {declared.parent} record "
                                                                  "this one was read under (added by the connector)."},
                       **properties}
+    if resource.child is not None and resource.child.ancestor_key_fields and spec is not None:
+        properties = {**_ancestor_keys(spec, resource, swagger), **properties}
     has_create = "create" in resource.write
     create_only = _create_only(resource, entity, properties) if has_create else []
     for field in create_only:
@@ -151,6 +154,17 @@ def _parent_key(spec: Spec, parent_name: str, swagger: dict) -> dict:
     derived = derive(parent, swagger, spec)
     return {key: value for key, value in derived["properties"][parent.primary_key].items()
             if key in ("type", "format", "maxLength")}
+
+
+def _ancestor_keys(spec: Spec, resource: Resource, swagger: dict) -> dict:
+    """The keys of the records a child stream's parent was itself read under, typed as the parent's
+    schema types them (it carries them first)."""
+    parent = spec.resources[resource.child.parent]
+    carried = derive(parent, swagger, spec)["properties"]
+    return {field: {**{key: value for key, value in carried[field].items() if key in ("type", "format", "maxLength")},
+                    "x-source": "parent",
+                    "description": f"The key of the record {parent.name} was read under (added by the connector)."}
+            for field in resource.child.ancestor_key_fields if field in carried}
 
 
 def match_swagger_path(path: str, swagger_paths: dict, *, custom_object: bool = False) -> str | None:

@@ -41,7 +41,7 @@ BAD_PARAMETER = "Often missing or invalid parameter."
 BAD_DATA = "Data validation error."
 # Wrong singular/plural forms the live API answers 405 (api-notes §2.1), beyond the generated ones.
 EXTRA_WRONG_FORMS = {"quote": "Quotation", "quotes": "Quotation"}
-SPECIAL_ROUTES = ("Tags", "CustomFields", "CustomObjects", "Users", "FileAttachments")
+SPECIAL_ROUTES = ("Tags", "CustomFields", "CustomObjects", "Users", "FileAttachments", "Comments")
 PAGING_PARAMS = ("skip", "top", "brief", "count_total")
 RESOLVED_ROUTES_KEPT = 4096  # successful route resolutions remembered, per (method, path)
 
@@ -66,6 +66,8 @@ API_ROUTES = (
     Route("GET", "/CustomObjects/{name}", "_custom_object"),
     Route("GET", "/CustomObjects/**", "_not_found"),
     Route("DELETE", "/FileAttachments/{file_id}", "_delete_file_attachment"),  # sub_record_writes.py
+    Route("GET", "/Comments/{comment_id}/FileAttachments", "_comment_file_attachments"),  # children.py
+    Route("GET", "/Comments/**", "_not_found"),
     # Every collection of the resource table, custom objects included.
     Route("GET", "/{collection}", "_read"),
     Route("POST", "/{collection}", "_create_in", when="create"),
@@ -524,15 +526,26 @@ class InsightlyApi:
             raise EmulatedError(404, "Record not found.")
         return OutgoingResponse(202, b"", {"Content-Type": JSON})
 
+    def _comment_file_attachments(self, request: IncomingRequest, user_id: int, comment_id: str) -> OutgoingResponse:
+        """`GET /Comments/{id}/FileAttachments`: a comment's attachments, three levels down (harness/children.py),
+        paged and filtered as the Swagger lists for the route; 404 for a comment unknown or deleted."""
+        try:
+            key = int(comment_id)
+        except ValueError:
+            raise EmulatedError(400, f"{BAD_PARAMETER} The id must be an integer.") from None
+        if self.children.comment_parent(key) is None:
+            raise EmulatedError(404, "Record not found.")
+        params = children.COMMENT_FILE_PARAMS
+        after = _updated_after(params, request.query)
+        records = self.children.records("FileAttachments", "Comments", key, updated_after=after,
+                                        inclusive=self.options.search_inclusive)
+        return _child_page(records, params, request.query)
+
     def _children(self, parent: CollectionSpec, key, sub: str, argument: list[str], query: dict) -> OutgoingResponse:
         """GET of a per-record child list or object (harness/children.py); paged and filtered on
         `updated_after_utc` where the Swagger lists those parameters for the route."""
         params = parent.subresource_params(sub + ("/{}" if argument else ""))
-        after = None
-        if "updated_after_utc" in params and "updated_after_utc" in query:
-            after = parse_query_date(query["updated_after_utc"])
-            if after is None:
-                raise EmulatedError(400, f"{BAD_PARAMETER} updated_after_utc is not a valid date.")
+        after = _updated_after(params, query)
         if sub in children.LINKED_LISTS:
             records = children.linked_records(self.dataset, sub, parent.title, key)
             time_field = time_field_of(self.dataset.specs[sub])
@@ -542,14 +555,7 @@ class InsightlyApi:
             records = self.children.records(sub, parent.name, key, updated_after=after,
                                             inclusive=self.options.search_inclusive,
                                             language=argument[0] if argument else None)
-        if isinstance(records, dict):
-            return _json(200, orjson.dumps(records))
-        headers = {"X-Total-Count": str(len(records))} if "count_total" in params and _boolean(query, "count_total") \
-            else {}
-        if "top" in params:
-            skip, top = _integer(query, "skip", 0), min(_integer(query, "top", DEFAULT_TOP), MAX_TOP)
-            records = records[skip:skip + top]
-        return _json(200, orjson.dumps(records), headers)
+        return _child_page(records, params, query)
 
     def _notes(self, parent: CollectionSpec, key, request: IncomingRequest, user_id: int) -> OutgoingResponse:
         notes = self.dataset.specs["Notes"]
@@ -710,3 +716,25 @@ def _wrong_forms(specs: dict[str, CollectionSpec]) -> set[str]:
         else:
             forms.add(name[:-1] + "ies" if name.endswith("y") else name + "s")
     return forms - names
+
+
+def _updated_after(params, query: dict) -> int | None:
+    """A child route's `updated_after_utc` (where the route takes it), as epoch seconds."""
+    if "updated_after_utc" not in params or "updated_after_utc" not in query:
+        return None
+    after = parse_query_date(query["updated_after_utc"])
+    if after is None:
+        raise EmulatedError(400, f"{BAD_PARAMETER} updated_after_utc is not a valid date.")
+    return after
+
+
+def _child_page(records: list[dict] | dict, params, query: dict) -> OutgoingResponse:
+    """A child route's answer: one object as is; a list counted and paged where the route takes it."""
+    if isinstance(records, dict):
+        return _json(200, orjson.dumps(records))
+    headers = {"X-Total-Count": str(len(records))} if "count_total" in params and _boolean(query, "count_total") \
+        else {}
+    if "top" in params:
+        skip, top = _integer(query, "skip", 0), min(_integer(query, "top", DEFAULT_TOP), MAX_TOP)
+        records = records[skip:skip + top]
+    return _json(200, orjson.dumps(records), headers)

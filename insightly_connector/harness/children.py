@@ -18,6 +18,10 @@ The interface, for reads (`api.py`) and for writes of sub-records (tags, links, 
     store.remove(kind, collection, parent_id, key)            -> whether it was there
     store.updated_at(kind, collection, parent_id, key)        -> epoch seconds of its last change
     store.set_following(collection, parent_id, following)
+    store.comment_parent(comment_id)              -> (collection, parent id) of a comment, or None
+
+A comment's own children (`/Comments/{id}/FileAttachments`, three levels down) are stored under the
+collection name `Comments` and the comment's id, like any parent's.
 
 Every change stamps the child's change time (what `updated_after_utc` on the child route compares); when
 `touch_parent()` says so (the harness option `child_changes_touch_parent`), it also moves the parent's
@@ -60,6 +64,8 @@ KINDS = {kind.name: kind for kind in (
     ChildKind("LinkEmailAddress", None, "object", (1, 1)),
     ChildKind("Translations", "ARTICLE_ID", "list", (1, 1)),
 )}
+#: `GET /Comments/{id}/FileAttachments`'s query parameters, as the Swagger lists them.
+COMMENT_FILE_PARAMS = ("updated_after_utc", "skip", "top", "count_total")
 #: The singular `/Notes/{id}/Comment` GET answers the note's comments too.
 ALIASES = {"Comment": "Comments"}
 #: Lists of other collections served under a record: the records linked to it through LINKS.
@@ -86,6 +92,7 @@ class ChildStore:
         self._children: dict[tuple[str, str, object], dict] = {}  # (kind, collection, parent) -> key -> _Stored
         self._next_key = NEW_KEYS_FROM
         self._follow_states: dict[tuple[str, object], bool] = {}
+        self._comment_parents: dict[int, tuple[str, object]] = {}  # COMMENT_ID -> (collection, parent id)
 
     # ---- which kinds ------------------------------------------------------------------------------------
 
@@ -112,6 +119,18 @@ class ChildStore:
             chosen = [item for item in chosen if str(item.record.get("Language", "")).lower() == language.lower()]
         return [dict(item.record) for item in chosen]
 
+    def comment_parent(self, comment_id: int) -> tuple[str, object] | None:
+        """Where a comment lives (`/Comments/{id}/...` names it alone): a comment is known once its
+        parent's comments were served or written; a ticket's comments are another entity."""
+        found = self._comment_parents.get(comment_id)
+        if found is None:
+            return None
+        collection, parent_id = found
+        if self.dataset.collection(collection).get(parent_id) is None or \
+                comment_id not in self._stored("Comments", collection, parent_id):
+            return None  # the parent or the comment was deleted
+        return found
+
     def updated_at(self, kind: str, collection: str, parent_id, key) -> int | None:
         item = self._stored(ALIASES.get(kind, kind), collection, parent_id).get(key)
         return None if item is None else item.updated
@@ -132,6 +151,7 @@ class ChildStore:
                 record[date_field] = format_record_date(now)
         key = record.get(field) if field else len(stored)
         stored[key] = _Stored(record, now)
+        self._know_comments(kind, collection, parent_id, [key])
         self._children[kind, collection, parent_id] = dict(sorted(stored.items(), key=lambda kv: _order(kv[0])))
         self._touch(collection, parent_id)
         return dict(record)
@@ -175,7 +195,12 @@ class ChildStore:
             self._children[slot] = {(record[key] if key else n): _Stored(record, updated)
                                     for n, (record, updated) in enumerate(made)}
             self._children[slot] = dict(sorted(self._children[slot].items(), key=lambda kv: _order(kv[0])))
+            self._know_comments(kind, collection, parent_id, self._children[slot])
         return self._children[slot]
+
+    def _know_comments(self, kind: str, collection: str, parent_id, keys) -> None:
+        if kind == "Comments" and collection != "Ticket":
+            self._comment_parents.update((key, (collection, parent_id)) for key in keys)
 
     def _template(self, kind: str, collection: str, parent_id) -> dict:
         made = self._generate(kind, collection, parent_id, 0, random.Random(0))
@@ -230,7 +255,12 @@ class ChildStore:
         return any((r.get("RECORD_TYPE"), r.get("RECORD_ID")) == (title, parent_id) for r in follows.records())
 
     def _touch(self, collection: str, parent_id) -> None:
-        """Move the parent's DATE_UPDATED_UTC, when the option says a child change does."""
+        """Move the parent's DATE_UPDATED_UTC, when the option says a child change does (a comment has no
+        date of its own: a change to its files moves the record the comment is under)."""
+        if collection == "Comments":
+            if parent_id in self._comment_parents:
+                self._touch(*self._comment_parents[parent_id])
+            return
         store = self.dataset.collection(collection)
         if self.touch_parent() and store is not None and store.spec.has_field("DATE_UPDATED_UTC") \
                 and store.get(parent_id) is not None:

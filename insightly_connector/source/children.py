@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from insightly_connector.spec.model import Resource
 
 _WHOLE_KEY = "\x00whole key"  # the key a child's version is remembered by, in the window only (never emitted)
+_NOTHING_UNDER: dict = {}  # stands for a grandparent with no parents under it: no request, only the state moves
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,14 @@ class ChildPolicy:
     updated_after_param: str | None = None  # the child route filters on it (its answers are the changed children)
     cursor_field: str | None = None  # the children's own updated value, for boundary dedupe
     parents: str = "changed"  # incremental: walk the changed parents, or all
+    # The keys a parent read under parents of its own carries (outermost first), set by the loader: a
+    # grandchild record carries them, then its parent's key, then its own.
+    ancestor_key_fields: tuple[str, ...] = ()
+
+    @property
+    def leading_key_fields(self) -> tuple[str, ...]:
+        """The keys added to each record, in order: the ancestors', then the parent's."""
+        return (*self.ancestor_key_fields, self.parent_key_field)
 
     @classmethod
     def compile(cls, declared: Mapping[str, Any]) -> ChildPolicy:
@@ -62,28 +71,54 @@ class ChildPolicy:
 
 @dataclass(frozen=True)
 class Estimate:
-    """What reading a child stream costs: one request per parent, plus the parent list's pages."""
+    """What reading a child stream costs: one request per parent, plus the parent list's pages. A stream
+    under parents that are themselves read per parent (`levels` > 1) costs one request per root parent
+    for their children, then one per child of those, which no list counts in advance: the figure is a
+    floor, and the text says what multiplies it."""
 
     parents: int
     parent_pages: int
     requests_per_second: float
+    levels: int = 1  # 1: the parents are a list of their own; 2: they are read under records themselves
 
     @property
     def requests(self) -> int:
         return self.parents + self.parent_pages
 
     def describe(self) -> str:
-        seconds = self.requests / self.requests_per_second if self.requests_per_second else 0
         pages = f"{self.parent_pages:,} page{'' if self.parent_pages == 1 else 's'}"
-        return (f"about {self.requests:,} requests ({self.parents:,} parents, one request each, plus "
-                f"{pages} of parents; {_duration(seconds)} at {self.requests_per_second:g} a second)")
+        if self.levels == 1:
+            return (f"about {self.requests:,} requests ({self.parents:,} parents, one request each, plus "
+                    f"{pages} of parents; {self._at_pace(self.requests)})")
+        at_two = self.requests + 2 * self.parents
+        return (f"at least {self.requests:,} requests ({self.parents:,} top-level parents, one request each "
+                f"for the records under them, plus {pages} of them), then one request per record found under "
+                f"each ({self.parents:,} x how many each has, which no list counts in advance: at 2 each, "
+                f"{at_two:,} requests; {self._at_pace(at_two)})")
+
+    def _at_pace(self, requests: int) -> str:
+        seconds = requests / self.requests_per_second if self.requests_per_second else 0
+        return f"{_duration(seconds)} at {self.requests_per_second:g} a second"
 
 
-def estimate(parents: int, parent: Resource, requests_per_second: float) -> Estimate:
-    page_size = getattr(parent.paginator, "page_size", 0) or max(parents, 1)
-    overlap = getattr(parent.paginator, "overlap", 0)
+def estimate(parents: int, root: Resource, requests_per_second: float, levels: int = 1) -> Estimate:
+    """The cost of walking `parents` records of `root` (the top of the lineage) and what is under them."""
+    page_size = getattr(root.paginator, "page_size", 0) or max(parents, 1)
+    overlap = getattr(root.paginator, "overlap", 0)
     pages = 1 if parents <= page_size else 1 + -(-(parents - page_size) // max(page_size - overlap, 1))
-    return Estimate(parents, pages, requests_per_second)
+    return Estimate(parents, pages, requests_per_second, levels)
+
+
+def lineage(spec, resource: Resource) -> list[Resource]:
+    """The resources a child stream is read under, the top-level list first and its own parent last."""
+    chain: list[Resource] = []
+    current = resource
+    while current.child is not None:
+        current = spec.parent_of(current)
+        if any(current is seen or current.name == seen.name for seen in chain) or current.name == resource.name:
+            raise ValueError(f"{resource.name}: its parents lead back to {current.name}")
+        chain.insert(0, current)
+    return chain
 
 
 def count_parents(client: Client, parent: Resource) -> int | None:
@@ -108,46 +143,90 @@ def _duration(seconds: float) -> str:
 
 @dataclass
 class ParentDone:
-    """The children of one parent, ready to emit, and where the walk stands after that parent."""
+    """The children of one parent, ready to emit, and the state that resumes after that parent:
+    `position` and `last_pk` in the top-level list, and for a stream under parents read per record,
+    `within`: per level below the top, [the key of the record whose children were being walked, the key
+    of the last of them done, how many were done]."""
 
     records: list[dict]
     parent_key: Any
-    position: int
+    resume: dict
 
 
 class ChildWalk:
-    """One read of a child stream: the parents to walk, each one's children, where to resume."""
+    """One read of a child stream: the parents to walk, each one's children, where to resume.
 
-    def __init__(self, client: Client, child: Resource, parent: Resource, *, window: Window | None,
+    `lineage` is the resources the stream is read under (`lineage()`), the top-level list first. When the
+    parent is itself a child stream, its records come from its own walk (an upper `ChildWalk` that only
+    fetches, judging nothing): the upper walk yields one grandparent's children at a time, each of which
+    is a parent here, so every ancestor's key is known and carried."""
+
+    def __init__(self, client: Client, child: Resource, lineage: list[Resource], *, window: Window | None,
                  resume: dict, prefetch: int, skip_action: Callable[[ApiError], Action | None],
-                 on_first_page: Callable[[int | None], None] = lambda total: None):
-        self.client, self.child, self.parent = client, child, parent
-        self.on_first_page = on_first_page  # told the parents' total (or None) once, before any child request
+                 on_first_page: Callable[[int | None], None] = lambda total: None,
+                 judge: bool = True, changed_only: bool | None = None):
+        self.client, self.child, self.parent = client, child, lineage[-1]
+        self.on_first_page = on_first_page  # told the top-level parents' total (or None) once, first
         self.policy: ChildPolicy = child.child
         self.window = window
-        self.resume = resume
+        self.judge = judge  # choose children by the window (the stream read); an upper walk only fetches
         self.prefetch = max(1, prefetch)
         self.gone = skip_action
-        self.parents_gone = 0
-        self.parents_unaddressed = 0  # parents without a value the child path needs (e.g. no language)
+        self._gone = 0
+        self._unaddressed = 0  # parents without a value the child path needs (e.g. no language)
         incremental = window is not None and window.incremental
-        self.parent_request = parent.since_request(window.request_bound()) \
-            if incremental and self.policy.parents == "changed" else parent.list_request()
+        if changed_only is None:
+            changed_only = incremental and self.policy.parents == "changed"
         self.child_params = dict(child.params)
-        if incremental and self.policy.updated_after_param:
+        if (incremental if judge else changed_only) and self.policy.updated_after_param:
             self.child_params[self.policy.updated_after_param] = window.request_bound()
-        self.pager = parent.paginator.walk(client, self.parent_request, prefetch=prefetch,
-                                           start=ResumePoint(resume.get("position", 0), resume.get("last_pk")))
+        within = list(resume.get("within") or [])
+        self.skip = within.pop() if within and len(lineage) > 1 else None  # [parent key, last done, count]
+        self.upper: ChildWalk | None = None
+        if len(lineage) > 1:
+            upper_resume = {key: value for key, value in resume.items() if key in ("position", "last_pk")}
+            if within:
+                upper_resume["within"] = within
+            self.upper = ChildWalk(client, self.parent, lineage[:-1], window=window, resume=upper_resume,
+                                   prefetch=prefetch, skip_action=skip_action, on_first_page=on_first_page,
+                                   judge=False, changed_only=changed_only)
+            self.started_from = upper_resume
+        else:
+            request = self.parent.since_request(window.request_bound()) if changed_only \
+                else self.parent.list_request()
+            self.pager = self.parent.paginator.walk(
+                client, request, prefetch=prefetch, start=ResumePoint(resume.get("position", 0), resume.get("last_pk")))
 
     @property
     def resumable(self) -> bool:
-        return self.pager.resumable
+        return self.upper.resumable if self.upper is not None else self.pager.resumable
+
+    @property
+    def parents_gone(self) -> int:
+        """Parents (at any level) deleted during the read: they had no children to read."""
+        return self._gone + (self.upper.parents_gone if self.upper is not None else 0)
+
+    @property
+    def parents_unaddressed(self) -> int:
+        return self._unaddressed + (self.upper.parents_unaddressed if self.upper is not None else 0)
 
     def parents(self) -> Iterator[ParentDone]:
         """Parents in order, each with its children fetched; closing it early abandons work in flight."""
-        pages = self.pager.pages()
+        groups = self._upper_groups() if self.upper is not None else self._page_groups()
         executor = ThreadPoolExecutor(max_workers=self.prefetch, thread_name_prefix="children") \
             if self.prefetch > 1 else None
+        try:
+            for records, resume_after in groups:
+                for index, children in enumerate(self._children_in_order(executor, records)):
+                    yield ParentDone(children, records[index].get(self.parent.primary_key), resume_after(index))
+        finally:
+            groups.close()
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
+
+    def _page_groups(self) -> Iterator[tuple[list[dict], Callable[[int], dict]]]:
+        """The top-level parents, a page at a time, each parent's resume point its place in the list."""
+        pages = self.pager.pages()
         try:
             for number, page in enumerate(pages):
                 if number == 0:
@@ -156,13 +235,46 @@ class ChildWalk:
                     self.window.start(self.client.server_time() - timedelta(seconds=time.monotonic() - page.sent_at))
                 records = page.records
                 first = page.position - len(records) + 1 if self.pager.resumable else 0
-                for index, children in enumerate(self._children_in_order(executor, records)):
-                    yield ParentDone(children, records[index].get(self.parent.primary_key),
-                                     first + index if self.pager.resumable else 0)
+                yield records, lambda index, first=first, records=records: {
+                    "position": first + index if self.pager.resumable else 0,
+                    "last_pk": records[index].get(self.parent.primary_key)}
         finally:
             pages.close()
-            if executor is not None:
-                executor.shutdown(wait=True, cancel_futures=True)
+
+    def _upper_groups(self) -> Iterator[tuple[list[dict], Callable[[int], dict]]]:
+        """The parents read under a record of their own, one grandparent's worth at a time. Done with a
+        grandparent, the walk resumes where the upper walk does after it; part way, where the upper walk
+        resumes before it, skipping the parents already done. A grandparent with no parents still moves
+        the state (a placeholder parent that costs no request)."""
+        upper = self.upper.parents()
+        before = self.started_from
+        try:
+            for done in upper:
+                parents = done.records
+                if self.skip is not None:
+                    parents = self._after_skipped(done.parent_key, parents)
+                    self.skip = None
+                if not parents:
+                    yield [_NOTHING_UNDER], lambda index, resume=done.resume: resume
+                    before = done.resume
+                    continue
+                last = len(parents) - 1
+                yield parents, lambda index, done=done, parents=parents, before=before, last=last: done.resume \
+                    if index == last else {**before, "within": [*(before.get("within") or []), [
+                        done.parent_key, parents[index].get(self.parent.primary_key), index + 1]]}
+                before = done.resume
+        finally:
+            upper.close()
+
+    def _after_skipped(self, grandparent_key: Any, parents: list[dict]) -> list[dict]:
+        """A resumed walk's first grandparent: the parents after the last one a stopped run finished (found
+        by its key; by the count done when that one is gone)."""
+        key, last_done, count = self.skip
+        if grandparent_key != key:
+            return parents
+        keys = [parent.get(self.parent.primary_key) for parent in parents]
+        cut = keys.index(last_done) + 1 if last_done in keys else count
+        return parents[cut:]
 
     def _children_in_order(self, executor: ThreadPoolExecutor | None, parents: list[dict]) -> Iterator[list[dict]]:
         """Each parent's children, in parent order, with at most `prefetch` parents fetched ahead (a stop
@@ -184,11 +296,13 @@ class ChildWalk:
                 future.cancel()
 
     def _children_of(self, parent_record: dict) -> list[dict]:
+        if parent_record is _NOTHING_UNDER:
+            return []
         key = parent_record.get(self.parent.primary_key)
         try:
             path = render_runtime(self.child.path, {"parent": {**parent_record, "id": key}})
         except TemplateValueError:
-            self.parents_unaddressed += 1  # no such child can exist: nothing to ask for
+            self._unaddressed += 1  # no such child can exist: nothing to ask for
             return []
         request = ListRequest(path, self.child_params, self.child.records_path, None)
         try:
@@ -196,21 +310,24 @@ class ChildWalk:
             records = [record for page in walk.pages() for record in page.records]
         except ApiError as error:
             if self.gone(error) is Action.ALREADY_ABSENT:
-                self.parents_gone += 1
+                self._gone += 1
                 return []
             raise
-        field = self.policy.parent_key_field
-        records = [record if field in record else {field: key, **record} for record in records
+        leading = {field: parent_record.get(field) for field in self.policy.ancestor_key_fields}
+        leading[self.policy.parent_key_field] = key
+        records = [{**{f: v for f, v in leading.items() if f not in record}, **record} for record in records
                    if isinstance(record, dict)]
-        if self.window is not None:
-            records = self._new_in_window(records, key)
+        if self.window is not None and self.judge:
+            records = self._new_in_window(records)
         return records
 
-    def _new_in_window(self, records: list[dict], parent_key: Any) -> list[dict]:
-        """The window's choice of one parent's children, remembered by the whole key (the parent's, then
-        the child's): a child's own key is unique only within its parent (two opportunities change state
-        in the same second), and the boundary must not take one for the other."""
-        keyed = [{**record, _WHOLE_KEY: f"{parent_key}/{record.get(self.child.primary_key)}"} for record in records]
+    def _new_in_window(self, records: list[dict]) -> list[dict]:
+        """The window's choice of one parent's children, remembered by the whole key (the ancestors' and
+        the parent's, then the child's): a child's own key is unique only within its parent (two
+        opportunities change state in the same second), and the boundary must not take one for the other."""
+        keyed = [{**record, _WHOLE_KEY: "/".join([*(str(record.get(f)) for f in self.policy.leading_key_fields),
+                                                  str(record.get(self.child.primary_key))])}
+                 for record in records]
         chosen = {id(record) for record in self.window.select(keyed, _WHOLE_KEY)}
         return [record for record, wrapped in zip(records, keyed, strict=True) if id(wrapped) in chosen]
 

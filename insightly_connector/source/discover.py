@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from insightly_connector.errors import AccessDenied
 from insightly_connector.http.client import Client, requests_per_second
 from insightly_connector.source.catalog import select
-from insightly_connector.source.children import count_parents, estimate
+from insightly_connector.source.children import count_parents, estimate, lineage
 from insightly_connector.source.custom_fields import extend_schema, fetch_custom_fields
 from insightly_connector.spec.loader import Spec
 from insightly_connector.spec.model import Resource
@@ -59,17 +59,20 @@ def discover(client: Client, spec: Spec, names: list[str] | None = None) -> Cata
         entry = _entry(resource, schema, _cost(client, spec, resource, parent_counts, warnings))
         declared = resource.child or resource.flatten
         if declared is not None:  # read incrementally in its parent's window, when the parent has one
-            entry.capabilities["incremental"] = spec.parent_of(resource).cursor is not None
+            top = lineage(spec, resource)[0] if resource.child else spec.parent_of(resource)
+            entry.capabilities["incremental"] = top.cursor is not None
         entries.append(entry)
     return Catalog(entries, warnings)
 
 
 def _cost(client: Client, spec: Spec, resource: Resource, counts: dict[str, int | None],
           warnings: list[str]) -> dict | None:
-    """A child stream's estimated requests for a full read: one per parent (counted live, once per parent)."""
+    """A child stream's estimated requests for a full read: one per parent (counted live, once per parent);
+    under parents read per record, one per top-level parent and then one per record under each (a floor)."""
     if resource.child is None:
         return None
-    parent = spec.parent_of(resource)
+    chain = lineage(spec, resource)
+    parent = chain[0]
     if parent.name not in counts:
         try:
             counts[parent.name] = count_parents(client, parent)
@@ -79,8 +82,9 @@ def _cost(client: Client, spec: Spec, resource: Resource, counts: dict[str, int 
     parents = counts[parent.name]
     if parents is None:
         return {"per": "parent", "parent": parent.name, "parents": None, "requests": None}
-    found = estimate(parents, parent, requests_per_second(spec, client.credential))
+    found = estimate(parents, parent, requests_per_second(spec, client.credential), len(chain))
     return {"per": "parent", "parent": parent.name, "parents": parents, "requests": found.requests,
+            **({"requests_are_a_floor": True, "levels": len(chain)} if len(chain) > 1 else {}),
             "text": found.describe()}
 
 

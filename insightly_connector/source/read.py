@@ -22,7 +22,7 @@ from insightly_connector.http.error_policy import Action, Verb
 from insightly_connector.protocols.emitters import Emitter, StreamInfo
 from insightly_connector.protocols.progress import Progress
 from insightly_connector.source.catalog import resolve_resources
-from insightly_connector.source.children import ChildWalk, child_window_policy, estimate, gone_action
+from insightly_connector.source.children import ChildWalk, child_window_policy, estimate, gone_action, lineage
 from insightly_connector.source.incremental import CursorPolicy, Window
 from insightly_connector.source.pages import ResumePoint
 from insightly_connector.source.state import StateFile
@@ -276,22 +276,22 @@ class _Run:
         """Walk the parents (all, or those changed since the cursor), emit each one's children, save state
         positioned at that parent (see source/children.py)."""
         name = resource.name
-        parent = self.spec.parent_of(resource)
+        parents = lineage(self.spec, resource)
         entry = self.state.resource(name)
-        window, resume = self._window(name, child_window_policy(resource, parent), entry)
-        walk = ChildWalk(self.client, resource, parent, window=window, resume=resume, prefetch=self.pages_ahead,
+        window, resume = self._window(name, child_window_policy(resource, parents[0]), entry)
+        walk = ChildWalk(self.client, resource, parents, window=window, resume=resume, prefetch=self.pages_ahead,
                          skip_action=gone_action(self.spec),
                          on_first_page=lambda total: self._tell_cost(
-                             name, parent, total, done=resume.get("position", -1) + 1 if walk.resumable else 0))
+                             name, parents, total, done=resume.get("position", -1) + 1 if walk.resumable else 0))
         report.mode = "incremental" if window is not None and window.incremental else "full"
         report.resumed = bool(resume) and walk.resumable
         self.emitter.begin_stream(stream, fresh=report.mode == "full" and not report.resumed,
                                   resume_output=resume.get("output") if report.resumed else None)
         self.progress.resource_started(name, since=window.cursor_text if window else None, resumed=report.resumed)
-        parents = walk.parents()
+        walked = walk.parents()
         saved_at, unsaved = time.monotonic(), False
         try:
-            for done in parents:
+            for done in walked:
                 records = done.records
                 if self.limit is not None:
                     records = records[: self.limit - report.records]
@@ -300,8 +300,7 @@ class _Run:
                 report.records += len(records)
                 report.pages += 1
                 progress = window.in_progress() if window is not None else {"mode": "full"}
-                entry["in_progress"] = {**progress, "last_pk": done.parent_key, "position": done.position,
-                                        "output": self.emitter.output_checkpoint(name)}
+                entry["in_progress"] = {**progress, **done.resume, "output": self.emitter.output_checkpoint(name)}
                 unsaved = True
                 if time.monotonic() - saved_at >= CHILD_CHECKPOINT_SECONDS:
                     self._checkpoint(name, entry)
@@ -314,7 +313,7 @@ class _Run:
                 self._checkpoint(name, entry)
             raise
         finally:
-            parents.close()
+            walked.close()
         if walk.parents_gone:
             self.emitter.log("INFO", f"{name}: {walk.parents_gone} parents were deleted during the read")
         if walk.parents_unaddressed:
@@ -327,14 +326,14 @@ class _Run:
             self.state.forget(name)
         self._checkpoint(name, entry)
 
-    def _tell_cost(self, name: str, parent: Resource, parents: int | None, *, done: int) -> None:
+    def _tell_cost(self, name: str, chain: list[Resource], parents: int | None, *, done: int) -> None:
         """At the start of a child stream's read: the requests it will take, against what is left today
-        (`done`: the parents a stopped run already read, which a resumed one does not ask again)."""
+        (`done`: the top-level parents a stopped run already read, which a resumed one does not ask again)."""
         if parents is None:
             return
         pace = requests_per_second(self.spec, self.client.credential)
         left = max(parents - done, 0)
-        text = f"{name}: {estimate(left, parent, pace).describe()}"
+        text = f"{name}: {estimate(left, chain[0], pace, len(chain)).describe()}"
         if done:
             text += f", resuming after {done:,} of {parents:,} parents"
         remaining = self.client.quota_remaining
@@ -429,8 +428,8 @@ def check_state(spec: Spec, state: StateFile, *, full_refresh: bool = False, now
         resource = _state_resource(spec, name)
         if resource is None:
             continue
-        if (resource.child or resource.flatten) and not resource.dynamic:
-            resource = spec.parent_of(resource)  # its state holds its parent's keys and dates
+        while (resource.child or resource.flatten) and not resource.dynamic:
+            resource = spec.parent_of(resource)  # its state holds its top-level parent's keys and dates
         problem = _entry_problem(f"resources.{name}", entry, resource, None if full_refresh else now)
         if problem:
             raise ConfigError(f"{state.label}: {problem}")

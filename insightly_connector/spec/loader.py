@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,7 +18,7 @@ from urllib.parse import quote
 from insightly_connector.destination.modes import RECORD_MODES
 from insightly_connector.destination.templates import WriteTemplates
 from insightly_connector.errors import ConfigError
-from insightly_connector.source.children import ChildPolicy
+from insightly_connector.source.children import ChildPolicy, lineage
 from insightly_connector.source.flatten import FlattenPolicy
 from insightly_connector.source.incremental import CursorPolicy
 from insightly_connector.source.paginators import compile_paginator
@@ -143,7 +143,22 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
         spec.expand_dynamic(name, [{raw["dynamic"]["name_field"]: "Sample"}])  # fail at load, not live
     for resource in spec.resources.values():
         _check_parent(spec, resource)
+    for name in list(spec.resources):
+        spec.resources[name] = _with_ancestor_keys(spec, spec.resources[name])
     return spec
+
+
+def _with_ancestor_keys(spec: Spec, resource: Resource) -> Resource:
+    """A child stream whose parent is read under records of its own carries their keys too (the loader
+    knows the lineage; the resource alone does not)."""
+    if resource.child is None:
+        return resource
+    try:
+        chain = lineage(spec, resource)
+    except ValueError as exc:
+        raise ConfigError(f"{spec.path.name}: resources.{resource.name}.child.parent: {exc}") from None
+    ancestors = tuple(upper.child.parent_key_field for upper in chain if upper.child is not None)
+    return replace(resource, child=replace(resource.child, ancestor_key_fields=ancestors)) if ancestors else resource
 
 
 def _check_parent(spec: Spec, resource: Resource) -> None:
@@ -156,10 +171,11 @@ def _check_parent(spec: Spec, resource: Resource) -> None:
     parent = spec.resources.get(declared.parent)
     if parent is None:
         raise ConfigError(unknown(f"{where}: resource {declared.parent!r}", declared.parent, spec.resources))
-    if (parent.dynamic and not resource.dynamic) or parent.child or parent.flatten \
-            or parent.paginator.single_request:
-        raise ConfigError(f"{where}: {declared.parent!r} must be a paged resource of its own (a dynamic "
-                          "template only for a stream that is one too)")
+    under_a_child = resource.child is not None and parent.child is not None  # read through the parent's walk
+    if (parent.dynamic and not resource.dynamic) or parent.flatten or (parent.child and not under_a_child) \
+            or (parent.paginator.single_request and not under_a_child):
+        raise ConfigError(f"{where}: {declared.parent!r} must be a paged resource of its own, or for a child "
+                          "stream another child stream (a dynamic template only for a stream that is one too)")
     if resource.write:
         raise ConfigError(f"{where}: a stream read under a parent is read-only here")
     if resource.child and not any(m.startswith("parent.") for m in runtime_macros(resource.path)):

@@ -83,10 +83,11 @@ class Resource:
     @property
     def key_fields(self) -> tuple[str, ...]:
         """What identifies a record: the primary key, preceded by the parent's key for records read
-        under a parent (a tag name or a list id is unique only within its parent)."""
-        declared = self.child or self.flatten
-        return tuple(dict.fromkeys(filter(None, (declared.parent_key_field if declared else None,
-                                                 self.primary_key))))
+        under a parent (a tag name or a list id is unique only within its parent), and by the keys of the
+        parent's own parents for records read under records read under records."""
+        leading = self.child.leading_key_fields if self.child else (self.flatten.parent_key_field,) \
+            if self.flatten else ()
+        return tuple(dict.fromkeys(filter(None, (*leading, self.primary_key))))
 
     @property
     def opt_in(self) -> bool:

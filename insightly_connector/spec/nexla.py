@@ -154,7 +154,8 @@ def _source(spec: Spec, resource: Resource, name: str, *, incremental: bool) -> 
 
 def _steps(spec: Spec, resource: Resource, incremental: bool) -> list[dict]:
     """A resource of its own is one step. A child stream is Nexla's chained call: the parents' list, then
-    one request per parent with the parent's key through the step macro `{step_parents.KEY}`. A flattened
+    one request per parent with the parent's key through the step macro `{step_parents.KEY}` (under a
+    child stream, that stream's own chain comes first, its last step the parents). A flattened
     stream is its parent's step with the record path reaching into the nested array."""
     if resource.flatten is not None:
         parent = spec.parent_of(resource)
@@ -163,14 +164,18 @@ def _steps(spec: Spec, resource: Resource, incremental: bool) -> list[dict]:
         return [step]
     if resource.child is not None:
         parent = spec.parent_of(resource)
-        parents = _iteration(spec, parent, incremental and parent.cursor is not None)
-        parents.update({"key": _PARENTS_STEP, "results.pass.through": False})
+        if parent.child is not None:  # under a child stream: its own chain, its last step the parents here
+            upper = _steps(spec, parent, incremental)
+            upper[-1].update({"key": f"{_PARENTS_STEP}{len(upper)}", "results.pass.through": False})
+        else:
+            upper = [_iteration(spec, parent, incremental and parent.cursor is not None)]
+            upper[0].update({"key": _PARENTS_STEP, "results.pass.through": False})
         child = _iteration(spec, resource, False)
-        child["key"] = "step2"
+        child["key"] = f"step{len(upper) + 1}"
         child["url.template"] = _PARENT_MACRO.sub(
-            lambda m: f"{{step_{_PARENTS_STEP}.{parent.primary_key if m[1] == 'id' else m[1]}}}",
+            lambda m: f"{{step_{upper[-1]['key']}.{parent.primary_key if m[1] == 'id' else m[1]}}}",
             child["url.template"])
-        return [parents, child]
+        return [*upper, child]
     return [_iteration(spec, resource, incremental)]
 
 
