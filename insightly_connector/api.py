@@ -218,7 +218,8 @@ _PARAMETERS = {"--resources": "resources", "--resource": "resource", "--limit": 
                "--format": "output_format", "--state": "state_path", "--start-date": "start_date",
                "--mode": "mode", "--upsert-key": "upsert_key", "--journal": "journal_path",
                "--rejects": "rejects_path", "--results": "results_path", "--id-map": "id_map_path",
-               "--full-refresh": "full_refresh", "--credential": "credential"}
+               "--full-refresh": "full_refresh", "--credential": "credential", "--read-only": "read_only",
+               "--unknown-fields": "unknown_fields", "--duplicates": "duplicates"}
 _OPTION = re.compile(r"--[a-z][a-z-]*")
 
 

@@ -19,7 +19,7 @@ from insightly_connector.destination.id_map import IdMap
 from insightly_connector.destination.input_records import InputRecord, unwrap
 from insightly_connector.destination.journal import Journal, JournalState, load
 from insightly_connector.destination.modes import RECORD_MODES
-from insightly_connector.destination.plan import COLLAPSE, Plan, build_plan
+from insightly_connector.destination.plan import COLLAPSE, REJECT, Plan, build_plan
 from insightly_connector.destination.rejects import RejectsFile
 from insightly_connector.destination.report import WriteReport
 from insightly_connector.destination.results import ResultsFile
@@ -48,6 +48,7 @@ def write(client: Client, spec: Spec, resource: str | Resource, mode: str, recor
     cache to share (a `Connector` passes its session's); without one, this run reads each once."""
     started = time.monotonic()
     requests_before = client.stats["requests"]
+    check_choices(read_only=read_only, unknown_fields=unknown_fields, duplicates=duplicates)
     target = resolve_resource(client, spec, resource)
     check_mode(target, mode)
     cache = custom_fields if custom_fields is not None else CustomFieldCache()
@@ -99,6 +100,21 @@ def write(client: Client, spec: Spec, resource: str | Resource, mode: str, recor
 
 
 # -- setting up -------------------------------------------------------------------------------------
+
+
+#: The policies a write takes, by option, with the values each accepts.
+_CHOICES = {"--read-only": ("drop", "reject"), "--unknown-fields": ("drop", "reject"),
+            "--duplicates": (COLLAPSE, REJECT)}
+
+
+def check_choices(**policies: str) -> None:
+    """A policy outside its choices is a usage error before any request (the command line's parser
+    already holds its options to them; an embedder's call is checked here)."""
+    for name, value in policies.items():
+        option = "--" + name.replace("_", "-")
+        allowed = _CHOICES[option]
+        if value not in allowed:
+            raise ConfigError(f"{option}: {value!r} is not one of {', '.join(allowed)}")
 
 
 def resolve_resource(client: Client, spec: Spec, resource: str | Resource) -> Resource:

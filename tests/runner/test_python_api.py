@@ -119,3 +119,12 @@ def test_records_keep_a_state_file_when_given_its_path(conn, tmp_path):
     assert sum(1 for _ in conn.records("contacts", state=path)) == CONTACTS
     assert json.loads(path.read_text())["resources"]["contacts"]["cursor"]
     assert list(conn.records("contacts", state=path)) == []  # incremental: nothing changed since
+
+
+@pytest.mark.parametrize("option", ["read_only", "unknown_fields", "duplicates"])
+def test_a_write_policy_outside_its_choices_is_a_config_error_before_any_request(conn, harness, option):
+    requests_before = len(harness.requests())
+    with pytest.raises(ConfigError) as caught:
+        conn.write("contacts", "create", [{"FIRST_NAME": "x"}], **{option: "ignore"})  # type: ignore[arg-type]
+    assert str(caught.value).startswith(f"{option}: 'ignore' is not one of ")
+    assert len(harness.requests()) == requests_before
