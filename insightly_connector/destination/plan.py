@@ -7,7 +7,9 @@ writes from the same input, so the journal's line numbers mean the same thing ag
 
 The key of a record is its primary key (update, delete), its upsert-key value (upsert, and create
 when an upsert key is named), or otherwise the record's content: the same record twice in a create
-is one record delivered twice, not two records.
+is one record delivered twice, not two records. Records that carry different primary keys of their own
+are different records even when their keys match (two organisations of one name, read and written
+back): they are never merged, each is its own write, and writes of one key still run in input order.
 """
 
 from __future__ import annotations
@@ -96,7 +98,7 @@ def build_plan(inputs: Iterable[InputRecord], validator: RecordValidator, *, dup
     if duplicates not in (COLLAPSE, REJECT):
         raise ValueError(f"duplicates must be {COLLAPSE!r} or {REJECT!r}, not {duplicates!r}")
     plan = Plan()
-    by_key: dict[str, PlannedWrite] = {}
+    by_key: dict[tuple[str, str], PlannedWrite] = {}
     for item in inputs:
         digest = record_digest(item.raw)
         if not item.ok:
@@ -112,12 +114,13 @@ def build_plan(inputs: Iterable[InputRecord], validator: RecordValidator, *, dup
             plan.rejects.append(PlannedReject(item.line, digest, item.raw, Rejection(exc.category, exc.message)))
             continue
         key = key_of(checked.payload)
-        earlier = by_key.get(key)
+        source_id = item.record.get(primary_key) if primary_key is not None else None
+        identity = (key, orjson.dumps(source_id, default=str).decode())
+        earlier = by_key.get(identity)
         if earlier is None:
             write = PlannedWrite([(item.line, digest)], [item.raw], key, checked.payload, list(checked.warnings),
-                                 list(checked.missing_for_create),
-                                 item.record.get(primary_key) if primary_key is not None else None)
-            by_key[key] = write
+                                 list(checked.missing_for_create), source_id)
+            by_key[identity] = write
             plan.writes.append(write)
         elif duplicates == REJECT:
             plan.rejects.append(PlannedReject(item.line, digest, item.raw, Rejection(
