@@ -48,12 +48,27 @@ class FileSendLog:
         _remove_stale(directory)
         self.path = directory / f"{key}.log"
         self.description = "file"
-        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+        self._fd = self._open()
         self._lock = threading.Lock()
+
+    def _open(self) -> int:
+        self._pid = os.getpid()
+        return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+
+    def _descriptor(self) -> int:
+        """This process's descriptor. A forked child opens its own: an inherited descriptor shares the
+        parent's open file, and `flock` would let both hold the lock at once."""
+        if self._pid != os.getpid():
+            inherited, self._fd = self._fd, self._open()
+            os.close(inherited)
+        return self._fd
+
+    def _lock_file(self) -> None:
+        fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
 
     def try_send(self, capacity: int, window: float) -> float:
         with self._lock:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._lock_file()
             try:
                 now = time.monotonic()
                 paused_until, sent = self._read(now)
@@ -67,7 +82,7 @@ class FileSendLog:
 
     def pause(self, seconds: float) -> None:
         with self._lock:
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            self._lock_file()
             try:
                 now = time.monotonic()
                 paused_until, sent = self._read(now)

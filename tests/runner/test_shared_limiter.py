@@ -7,6 +7,7 @@ and draw 429s; sharing one budget they offer 6 and draw none, whatever the sched
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import socket
@@ -202,3 +203,20 @@ def test_the_margin_a_429_widened_narrows_again_after_a_long_quiet_run():
         limiter.release()
         sends += 1
     assert limiter.margin == 0 and sends == 200  # one step back per 100 sends without a 429
+
+
+def test_a_forked_child_does_not_share_its_parents_file_lock(tmp_path):
+    log = FileSendLog(tmp_path, "key")
+    try:
+        log._lock_file()  # the parent holds the log's lock, as during a decision
+        child = os.fork()
+        if child == 0:  # the child: its own descriptor must wait for the parent's lock
+            try:
+                fcntl.flock(log._descriptor(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                os._exit(1)
+            except BlockingIOError:
+                os._exit(0)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        log.close()
