@@ -256,7 +256,7 @@ class _Run:
                 entry = self.state.resource(name)
                 self._checkpoint(name, entry, also=[rider.name for rider, _ in riders])
                 self.progress.page(name, report.records, report.pages, self.client.quota_remaining,
-                                   total=page.total if not resource.flatten else None)
+                                   total=self._expected(page.total) if not resource.flatten else None)
                 if self.limit is not None and report.records >= self.limit:
                     break
         finally:
@@ -365,6 +365,12 @@ class _Run:
 
     def _full_refresh(self, name: str) -> bool:
         return self.full_refresh is True or (not isinstance(self.full_refresh, bool) and name in self.full_refresh)
+
+    def _expected(self, total: int | None) -> int | None:
+        """The records this read will take: the list's reported total, or fewer in sample mode."""
+        if total is None or self.limit is None:
+            return total
+        return min(total, self.limit)
 
     def _checkpoint(self, name: str, entry: dict, also: Sequence[str] = ()) -> None:
         """Persist progress (after the records are flushed; when there is a file) and tell the protocol

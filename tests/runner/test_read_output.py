@@ -49,6 +49,13 @@ def test_progress_says_which_resource_of_how_many_and_counts_in_words(credential
     assert not any(" 1 pages" in line or " 1 requests" in line for line in lines)
 
 
+def test_sample_mode_progress_counts_towards_the_limit_not_the_lists_total(credential):
+    done = run_cli("read", "--credential", credential, "--resources", "contacts", "--limit", "5")
+    assert done.returncode == 0, done.stderr
+    assert any(line.startswith("contacts: 5 of 5 records (100%), 1 page,") for line in done.stderr.splitlines())
+    assert "of 1,200 records" not in done.stderr
+
+
 def test_progress_with_a_total_shows_share_and_time_left():
     out = io.StringIO()
     progress = Progress(out, tty=False, log_interval=0)
