@@ -60,11 +60,13 @@ class WriteReport:
         if self.counts["rejected"] and self.rejects_path:
             lines.append(f"  rejects: {self.rejects_path}")
         if self.warnings:
-            lines.append(f"  warnings: {self.warnings} (fields dropped, references kept; --dry-run lists them)")
+            where = "the plan lists them" if self.dry_run else "--dry-run lists them"
+            lines.append(f"  warnings: {self.warnings} (fields dropped, references kept; {where})")
         lines.append(f"  requests: {self.requests}, {self.elapsed_seconds:.1f} s")
         if self.dry_run:
             lines.append(f"  reads made to decide: {len(self.metadata_reads)} custom-field metadata "
-                         f"({', '.join(self.metadata_reads) or 'none'}), {self.lookups} lookups; no write sent")
+                         f"({', '.join(self.metadata_reads) or 'none'}), {self.lookups} "
+                         f"{'lookup' if self.lookups == 1 else 'lookups'}; no write sent")
         if self.results_path:
             lines.append(f"  results: {self.results_path}")
         if self.stop_reason:

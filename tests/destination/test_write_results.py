@@ -79,6 +79,9 @@ def test_dry_run_says_would_and_reports_its_reads(harness, credential_file, tmp_
     assert len(gets) == 3, gets  # no clock probe, nothing else
     assert sorted(line["outcome"] for line in read_lines(results)) == ["would_create", "would_update"]
     table = cli("write", "--credential", credential_file, "--resource", "contacts", "--mode", "upsert",
-                "--dry-run", stdin=jsonl({"FIRST_NAME": "New", "EMAIL_ADDRESS": "new@dry.test", "Hobby__c": "x"}))
+                "--dry-run", stdin=jsonl({"FIRST_NAME": "New", "EMAIL_ADDRESS": "new@dry.test", "Hobby__c": "x",
+                                          "DATE_CREATED_UTC": "2020-01-01 00:00:00"}))
     assert b"would create" in table.stderr and b"reads made to decide: 1 custom-field metadata" in table.stderr
+    assert b" 1 lookup; no write sent" in table.stderr
+    assert b"warnings: 1 (fields dropped, references kept; the plan lists them)" in table.stderr
     assert orjson.loads(table.stdout.splitlines()[0])["outcome"] == "would_create"
