@@ -119,10 +119,24 @@ def read(client: Client, spec: Spec, resources: Sequence[Resource | str] | None,
         progress.close()
     if report.error is None and report.resources and all(r.status == "skipped" for r in report.resources):
         report.error = AllResourcesSkipped(
-            f"every requested resource was skipped ({', '.join(r.name for r in report.resources)})")
+            f"every requested resource was skipped ({', '.join(r.name for r in report.resources)})"
+            + (_base_url_hint(client, spec) if run.skip_statuses == {404} else ""))
         emitter.error(report.error)
         emitter.flush()
     return report
+
+
+def _base_url_hint(client: Client, spec: Spec) -> str:
+    """Every resource answering 404 is what an overridden base URL without the API's version path gives
+    (the pod's own URL has it): say what a base URL looks like. Empty for the pod's own URL."""
+    from insightly_connector.spec.templating import render_build
+
+    policy = spec.credential_policy
+    example = render_build(policy.base_url, {"pod": client.credential.pod}).rstrip("/")
+    if client.base_url.rstrip("/") == example:
+        return ""
+    return (f"; each answered 404 (not found): if that is not the plan, check the base URL {client.base_url}: it "
+            f"must be the API's root, with its version path, like {example}")
 
 
 class _Run:
@@ -139,6 +153,7 @@ class _Run:
         self.full_refresh = full_refresh
         self.start_date = start_date
         self.pages_ahead = 1 if limit is not None else max(1, min(_MAX_PAGES_AHEAD, client.limiter.max_in_flight))
+        self.skip_statuses: set[int | None] = set()  # the HTTP statuses resources were skipped for
 
     def riders(self, resources: Sequence[Resource],
                reports: Sequence[ResourceReport]) -> dict[str, list[tuple[Resource, ResourceReport]]]:
@@ -393,6 +408,7 @@ class _Run:
         action = self._action(error)
         if action is Action.SKIP:
             report.status = "skipped"
+            self.skip_statuses.add(getattr(error, "status", None))
             said = self.spec.credential_policy.check.access_words(error)
             self.progress.warning(f"{name}: skipped: {said}")
             self.emitter.log("WARN", f"{name}: skipped: {said}")

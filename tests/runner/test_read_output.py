@@ -56,6 +56,16 @@ def test_sample_mode_progress_counts_towards_the_limit_not_the_lists_total(crede
     assert "of 1,200 records" not in done.stderr
 
 
+def test_a_base_url_without_the_version_path_is_named_when_every_resource_answers_404(harness, tmp_path):
+    root = harness.base_url.rsplit("/v3.1", 1)[0]
+    credential = write_credential(tmp_path, credential_dict(harness, base_url=root))
+    done = run_cli("read", "--credential", credential, "--resources", "contacts,pipelines", "--limit", "1")
+    assert done.returncode == 1
+    last = done.stderr.splitlines()[-1]
+    assert last.startswith("error: every requested resource was skipped (contacts, pipelines); each answered 404")
+    assert f"check the base URL {root}: it must be the API's root, with its version path, like https://" in last
+
+
 def test_progress_with_a_total_shows_share_and_time_left():
     out = io.StringIO()
     progress = Progress(out, tty=False, log_interval=0)
