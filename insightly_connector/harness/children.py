@@ -256,10 +256,14 @@ class ChildStore:
 
     def _touch(self, collection: str, parent_id) -> None:
         """Move the parent's DATE_UPDATED_UTC, when the option says a child change does (a comment has no
-        date of its own: a change to its files moves the record the comment is under)."""
+        date field: a change to its files moves its change time and the record the comment is under)."""
         if collection == "Comments":
-            if parent_id in self._comment_parents:
-                self._touch(*self._comment_parents[parent_id])
+            found = self._comment_parents.get(parent_id)
+            if found is not None and self.touch_parent():
+                comment = self._stored("Comments", *found).get(parent_id)
+                if comment is not None:
+                    comment.updated = int(self.now())  # what the comments route's updated_after_utc compares
+                self._touch(*found)
             return
         store = self.dataset.collection(collection)
         if self.touch_parent() and store is not None and store.spec.has_field("DATE_UPDATED_UTC") \

@@ -1,7 +1,8 @@
 """The per-record child routes the harness emulates (harness/children.py): every GET kind of the Swagger
 under `/{Collection}/{id}/...` that is not binary answers with data in its Swagger shape; paged routes page
 and count; routes that take `updated_after_utc` filter on it; the plan's 403/404 and injected faults apply
-as on any route; unknown parents answer 404."""
+as on any route; unknown parents answer 404. A comment's files (`/Comments/{id}/FileAttachments`, under a
+comment read under a note, task or e-mail) likewise."""
 
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ NOT_CHILDREN = ("Tags", "Links", "Dates", "EmailDomains", "Notes")  # served bef
 #: The Swagger's schema for this GET is a Note, against its own summary ("a list of Comments of a Note"):
 #: the harness answers the note's comments, as /Notes/{id}/Comments does, and no stream reads this route.
 SHAPE_CONTRADICTS_SUMMARY = ("/Notes/{id}/Comment",)
-#: Under a comment, which is no collection of its own (only PUT and DELETE /Comments): not emulated, not read.
+#: Under a comment, which is no collection of its own (only PUT and DELETE /Comments): reached through a
+#: note's, a task's or an e-mail's comments (the tests at the end).
 GRANDCHILDREN = ("/Comments/{id}/FileAttachments",)
 
 
@@ -119,3 +121,66 @@ def test_faults_apply_to_child_routes(fresh, fresh_api):
     assert fresh_api.get(f"/Contacts/{contact}/Follow").status_code == 503
     follow = fresh_api.get(f"/Contacts/{contact}/Follow")
     assert follow.status_code == 200 and set(follow.json()) == {"FOLLOWING"}
+
+
+def comments_with_files(api, at_least: int = 2) -> list[tuple[int, dict]]:
+    """(note id, comment) of the first notes' comments, once `at_least` of them have files."""
+    found, with_files = [], 0
+    for note in api.get("/Notes", top=30).json():
+        for comment in api.get(f"/Notes/{note['NOTE_ID']}/Comments").json():
+            found.append((note["NOTE_ID"], comment))
+            with_files += bool(api.get(f"/Comments/{comment['COMMENT_ID']}/FileAttachments").json())
+        if with_files >= at_least:
+            return found
+    raise AssertionError("the harness serves no comment with files: the tests would prove nothing")
+
+
+def test_a_comments_files_answer_in_their_swagger_shape_and_page(api):
+    schema = json_schema(success_schema("/Comments/{id}/FileAttachments"))
+    comments = comments_with_files(api)
+    for _, comment in comments:
+        answer = api.get(f"/Comments/{comment['COMMENT_ID']}/FileAttachments")
+        assert answer.status_code == 200
+        check(answer.json(), schema)
+    busiest = max((c["COMMENT_ID"] for _, c in comments),
+                  key=lambda key: len(api.get(f"/Comments/{key}/FileAttachments").json()))
+    path = f"/Comments/{busiest}/FileAttachments"
+    everything = api.get(path).json()
+    first = api.get(path, skip=0, top=1, count_total="true")
+    assert first.headers["X-Total-Count"] == str(len(everything)) and first.json() == everything[:1]
+    assert api.get(path, skip=1, top=500).json() == everything[1:]
+    assert api.get(path, updated_after_utc="not a date").status_code == 400
+
+
+def test_a_comments_new_file_is_filtered_by_date_and_moves_the_comment_and_note_on_option(fresh, fresh_api):
+    note, comment = comments_with_files(fresh_api, at_least=1)[0]
+    key = comment["COMMENT_ID"]
+    cut = fresh.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+    fresh.advance_clock(5)
+    with fresh.api.lock:
+        added = fresh.api.children.add("FileAttachments", "Comments", key, {"FILE_NAME": "c.txt",
+                                                                            "CONTENT_TYPE": "text/plain"})
+    assert fresh_api.get(f"/Comments/{key}/FileAttachments", updated_after_utc=cut).json() == [added]
+    assert fresh_api.get(f"/Notes/{note}/Comments", updated_after_utc=cut).json() == [], "option off: moved"
+    note_date = fresh_api.get(f"/Notes/{note}").json()["DATE_UPDATED_UTC"]
+    fresh.set_option("child_changes_touch_parent", True)
+    fresh.advance_clock(5)
+    with fresh.api.lock:
+        fresh.api.children.add("FileAttachments", "Comments", key, {"FILE_NAME": "d.txt", "CONTENT_TYPE": "text/plain"})
+    assert [c["COMMENT_ID"] for c in fresh_api.get(f"/Notes/{note}/Comments", updated_after_utc=cut).json()] == [key]
+    assert fresh_api.get(f"/Notes/{note}").json()["DATE_UPDATED_UTC"] > note_date
+
+
+def test_a_comment_unknown_or_gone_is_not_found_and_faults_apply(fresh, fresh_api):
+    note, comment = comments_with_files(fresh_api, at_least=1)[0]
+    path = f"/Comments/{comment['COMMENT_ID']}/FileAttachments"
+    assert fresh_api.get("/Comments/999999999/FileAttachments").status_code == 404
+    assert fresh_api.get("/Comments/abc/FileAttachments").status_code == 400
+    assert fresh_api.request("POST", path, json={}).status_code == 405
+    fresh.inject(status=503, count=1, path_prefix=path)
+    assert fresh_api.get(path).status_code == 503 and fresh_api.get(path).status_code == 200
+    fresh.set_quota_remaining(0)
+    assert fresh_api.get(path).status_code == 429, "the daily quota counts a comment's files too"
+    fresh.reset_quota()
+    assert fresh_api.delete(f"/Notes/{note}").status_code in (200, 202)
+    assert fresh_api.get(path).status_code == 404, "the note and its comments are gone"

@@ -210,7 +210,8 @@ def test_a_flattened_stream_read_with_its_parent_costs_no_request(harness_factor
 
 @pytest.mark.parametrize("stream, suffix", [("opportunities_state_history", "/StateHistory"),
                                             ("contacts_follow_state", "/Follow"),
-                                            ("prospects_static_list_memberships", "/StaticListMembership")])
+                                            ("prospects_static_list_memberships", "/StaticListMembership"),
+                                            ("notes_comment", "/Comment")])
 def test_unpaged_and_single_object_children(harness_factory, read_in_process, stream, suffix, spec):
     resource = spec.resources[stream]
     parent = spec.resources[resource.child.parent]
