@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,17 @@ def test_start_date_makes_the_first_incremental_sync_read_only_later_records(cre
 def test_a_start_date_that_is_not_a_date_is_a_usage_error(credential):
     done = run_cli("read", "--credential", credential, "--resources", "contacts", "--start-date", "yesterday")
     assert done.returncode == 2 and "--start-date: 'yesterday' is not a date" in done.stderr
+
+
+def test_a_start_date_days_ahead_is_a_usage_error_before_any_request(harness, credential, tmp_path):
+    ahead = (datetime.now(timezone.utc) + timedelta(days=3)).strftime("%Y-%m-%d")
+    before = len(harness.requests())
+    done = run_cli("read", "--credential", credential, "--resources", "contacts", "--start-date", ahead,
+                   "--state", str(tmp_path / "state.json"))
+    assert done.returncode == 2 and f"--start-date: {ahead} 00:00:00 is in the future" in done.stderr
+    assert len(harness.requests()) == before and not (tmp_path / "state.json").exists()
+    today = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    assert run_cli("read", "--credential", credential, "--resources", "contacts", "--start-date", today).returncode == 0
 
 
 def test_the_parser_offers_the_emitters_formats():
