@@ -108,7 +108,8 @@ class StreamSink:
         if not self.buffer:
             return
         chunk, self.buffer = self.buffer, []
-        plan = build_plan(chunk, self.target.validator, duplicates=COLLAPSE, key_of=self.target.key_of)
+        plan = build_plan(chunk, self.target.validator, duplicates=COLLAPSE, key_of=self.target.key_of,
+                          primary_key=self.target.resource.primary_key)  # a record's own id keeps it apart
         self.target.check_addresses(plan)
         self._match_journal(plan)
         self.report.records += plan.records

@@ -103,3 +103,22 @@ def test_a_resent_segment_skips_what_the_journal_confirmed(client, target, tmp_p
     (report,) = again.finish()
     assert report.counts["already_done"] == 2 and report.counts["created"] == 0
     assert len(values(target, "Contacts", "EMAIL_ADDRESS")) == before
+
+
+def test_records_of_one_name_with_their_own_ids_stay_apart_in_a_chunk(client, target, tmp_path):
+    """Two custom-object records sharing the upsert key's value (RECORD_NAME repeats) but each carrying its
+    own id are two writes, not one merged write that would copy one record's values onto the other."""
+    spec, api = client
+    made = [target.create("Fruit__c", {"RECORD_NAME": "Quince", "CUSTOMFIELDS": [
+        {"FIELD_NAME": "Origin__c", "FIELD_VALUE": origin}]}) for origin in ("Spain", "Iran")]
+    records = [target.get("Fruit__c", record["RECORD_ID"]) for record in made]
+    records[1]["CUSTOMFIELDS"] = [{"FIELD_NAME": "Origin__c", "FIELD_VALUE": "Turkey"}]
+    sync = StreamingWrite(api, spec, streams={}, default=StreamOptions("upsert"), rejects_dir=str(tmp_path),
+                          journal_dir=str(tmp_path))
+    for line, record in enumerate(records, start=1):
+        sync.record("fruit__c", record, line)
+    (report,) = sync.finish()
+    assert report.counts["collapsed"] == 0 and report.counts["rejected"] == 0
+    origins = [{item["FIELD_NAME"]: item["FIELD_VALUE"] for item in target.get("Fruit__c", record["RECORD_ID"])[
+        "CUSTOMFIELDS"]}["Origin__c"] for record in made]
+    assert origins == ["Spain", "Turkey"]
