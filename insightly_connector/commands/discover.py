@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     saved = f", written to {args.output}" if args.output else ""
     if args.output is None and args.format == "json" and sys.stdout.isatty():
         saved = " (--format table lists them one per line; --output FILE saves the catalog)"
-    print(f"discover: {len(catalog.entries)} resources{saved}", file=sys.stderr)
+    count = len(catalog.entries)
+    print(f"discover: {count} {'resource' if count == 1 else 'resources'}{saved}", file=sys.stderr)
     return ExitCode.OK
 
 

@@ -92,6 +92,7 @@ def test_discover_lists_one_line_per_resource_or_writes_the_catalog_to_a_file(cr
     catalog = tmp_path / "catalog.json"
     saved = run_cli("discover", "--credential", credential, "--resources", "contacts", "--output", str(catalog))
     assert saved.returncode == 0 and saved.stdout == ""
+    assert saved.stderr.strip().splitlines()[-1] == f"discover: 1 resource, written to {catalog}"
     assert [entry["name"] for entry in json.loads(catalog.read_text())["resources"]] == ["contacts"]
 
 
