@@ -23,6 +23,7 @@ import yaml
 from insightly_connector.api import Connector
 from insightly_connector.harness import Harness
 from insightly_connector.source.catalog import resolve_resources
+from insightly_connector.source.children import lineage
 from insightly_connector.spec.loader import Spec, load_spec
 from insightly_connector.spec.model import Resource
 from insightly_connector.spec.templating import TemplateValueError, render_runtime
@@ -129,7 +130,9 @@ def ground_truth(harness: Harness, resource: Resource, spec: Spec = SPEC) -> lis
                 path = render_runtime(resource.path, {"parent": {**record, "id": key}})
             except TemplateValueError:
                 continue  # e.g. an article without a language has no translation to ask for
-            records += [child if declared.parent_key_field in child else {declared.parent_key_field: key, **child}
+            leading = {field: record.get(field) for field in declared.ancestor_key_fields}  # under a child stream
+            leading[declared.parent_key_field] = key
+            records += [{**{f: v for f, v in leading.items() if f not in child}, **child}
                         for child in _served(harness, resource, path)]
         return records
     return _served(harness, resource, resource.path)
@@ -137,9 +140,8 @@ def ground_truth(harness: Harness, resource: Resource, spec: Spec = SPEC) -> lis
 
 def reads_incrementally(resource: Resource, spec: Spec = SPEC) -> bool:
     """Whether a read keeps a cursor: its own, or (read under a parent) its parent's."""
-    declared = resource.child or resource.flatten
-    return bool(resource.incremental) or (declared is not None and spec.parent_of(resource).incremental
-                                          is not None)
+    top = lineage(spec, resource)[0] if resource.child else spec.parent_of(resource) if resource.flatten else None
+    return bool(resource.incremental) or (top is not None and top.incremental is not None)
 
 
 def key_of(record: dict, resource: Resource):
