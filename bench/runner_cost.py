@@ -108,8 +108,9 @@ def _miss_notes(section: Section) -> list[str]:
             notes.append(f"Missed {figure.name} by {figure.median - TARGET_FORMAT_SPREAD_PERCENT:.1f} points: a typed "
                          f"output rewrites the declared dates in place (a record is parsed only where a date field "
                          f"is also nested in it or spelt otherwise), and that rewrite is one regular-expression "
-                         f"scan of each serialised 1 MB page, about 5 ms on this machine, as much as the rest of "
-                         f"the page's work. To close: find the date values' offsets in the scanner that splits the "
+                         f"scan of each serialised 1 MB page and a pass over the date-shaped values it finds, which "
+                         f"with the date columns' decoding costs about as much as the rest of the page's work. To "
+                         f"close: find the date values' offsets in the scanner that splits the "
                          f"page (a C scanner; msgspec does not expose offsets), or do the rewrite on the fetch "
                          f"threads while the main thread writes.")
         elif "growth" in figure.name:
