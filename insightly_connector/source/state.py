@@ -149,6 +149,10 @@ def _resource_problem(where: str, entry: Any) -> str:
     problem = _boundary_problem(f"{where}.boundary", in_progress.get("boundary", {}))
     if problem:
         return problem
+    within = in_progress.get("within", [])
+    if within is not None and not (isinstance(within, list) and all(_is_place_within(place) for place in within)):
+        return (f"{where}.within must be a list of [a parent's key, the key of the last record done under it, "
+                "how many were done]")
     output = in_progress.get("output")
     if output is not None:
         if not isinstance(output, dict):
@@ -158,6 +162,13 @@ def _resource_problem(where: str, entry: Any) -> str:
         if not _is_int(output.get("offset")) or output["offset"] < 0:
             return f"{where}.output.offset must be a non-negative integer"
     return ""
+
+
+def _is_place_within(place: Any) -> bool:
+    """Where a walk under a child stream stood under one parent (source/children.py)."""
+    return isinstance(place, list) and len(place) == 3 and all(
+        key is None or _is_int(key) or isinstance(key, str) for key in place[:2]) and _is_int(place[2]) \
+        and place[2] >= 0
 
 
 def _boundary_problem(where: str, boundary: Any) -> str:

@@ -7,9 +7,10 @@ there with nothing lost or repeated; an incremental read walks only what changed
 from __future__ import annotations
 
 import orjson
+import pytest
 import requests
 
-from insightly_connector.errors import ExitCode, QuotaExhausted
+from insightly_connector.errors import ConfigError, ExitCode, QuotaExhausted
 from insightly_connector.http.client import Client
 from insightly_connector.http.limiter import UnlimitedLimiter
 from insightly_connector.platforms.singer.catalog import singer_catalog
@@ -161,3 +162,14 @@ def test_a_change_that_moves_no_parent_is_read_by_parents_all(harness_factory, r
     assert found["changed"][:3] == (False, 0, 0), "missed, as the docs say: no parent changed"
     read_new, count, asked, comment_count = found["all"]
     assert read_new and count == 1 and asked == comment_count
+
+
+def test_a_malformed_place_within_a_parent_is_refused_before_any_request(harness_factory, read_in_process, tmp_path):
+    state = tmp_path / "state.json"
+    state.write_bytes(orjson.dumps({"version": 1, "resources": {STREAM: {"in_progress": {
+        "mode": "full", "position": 0, "last_pk": None, "within": [[1, 2]]}}}}))
+    with harness_factory(contacts=2) as harness:
+        harness.clear_requests()
+        with pytest.raises(ConfigError, match=r"in_progress\.within must be a list of \["):
+            read_in_process(harness, [STREAM], state_path=state)
+        assert harness.requests() == []
