@@ -15,6 +15,12 @@ and `discover` and the start of a read say how many requests it will take. The w
   parent (the parent walk's offset and key): a stopped run (a spent quota, a kill) resumes after the last
   parent whose children were written, so nothing is lost and nothing repeated.
 
+A child stream's parent may be a child stream itself (a comment's files, under each note's comments):
+its records then come from that stream's own walk, one grandparent's worth at a time, so each record
+carries every ancestor's key; the same rules hold level by level (`parents: changed` walks the changed
+grandparents and, of theirs, the parents their route reports changed; `parents: all` walks every one), and
+a stop part way through a grandparent's parents is saved as `within` and resumed after the last one done.
+
 Children of several parents are fetched at once (up to the limiter's requests in flight) and emitted in
 parent order. A child answer saying the parent is gone (the error policy's `already_absent` for a delete)
 means the parent was deleted mid-read: it has no children to read, and the walk goes on. A parent without
@@ -258,22 +264,23 @@ class ChildWalk:
                     yield [_NOTHING_UNDER], lambda index, resume=done.resume: resume
                     before = done.resume
                     continue
-                last = len(parents) - 1
-                yield parents, lambda index, done=done, parents=parents, before=before, last=last: done.resume \
-                    if index == last else {**before, "within": [*(before.get("within") or []), [
-                        done.parent_key, parents[index].get(self.parent.primary_key), index + 1]]}
+                last, skipped = len(parents) - 1, len(done.records) - len(parents)
+                yield parents, lambda index, done=done, parents=parents, before=before, last=last, skipped=skipped: \
+                    done.resume if index == last else {**before, "within": [*(before.get("within") or []), [
+                        done.parent_key, parents[index].get(self.parent.primary_key), skipped + index + 1]]}
                 before = done.resume
         finally:
             upper.close()
 
     def _after_skipped(self, grandparent_key: Any, parents: list[dict]) -> list[dict]:
-        """A resumed walk's first grandparent: the parents after the last one a stopped run finished (found
-        by its key; by the count done when that one is gone)."""
+        """A resumed walk's first grandparent: the parents after the last one a stopped run finished, found
+        by its key. When that one was deleted since, the parents done before it are one fewer: skip those
+        (had more of them gone, some would come again, by their keys; none is lost)."""
         key, last_done, count = self.skip
         if grandparent_key != key:
             return parents
         keys = [parent.get(self.parent.primary_key) for parent in parents]
-        cut = keys.index(last_done) + 1 if last_done in keys else count
+        cut = keys.index(last_done) + 1 if last_done in keys else max(count - 1, 0)
         return parents[cut:]
 
     def _children_in_order(self, executor: ThreadPoolExecutor | None, parents: list[dict]) -> Iterator[list[dict]]:

@@ -173,3 +173,32 @@ def test_a_malformed_place_within_a_parent_is_refused_before_any_request(harness
         with pytest.raises(ConfigError, match=r"in_progress\.within must be a list of \["):
             read_in_process(harness, [STREAM], state_path=state)
         assert harness.requests() == []
+
+
+def test_a_resume_after_the_last_comment_done_was_deleted_loses_nothing(harness_factory, read_in_process, tmp_path):
+    """Stopped part way through a note's comments, then the last comment done is deleted: the next run
+    skips the comments done before it (by their count) and reads every file of the rest."""
+    checked = 0
+    with harness_factory(contacts=5) as harness:
+        expected, comments = served(harness)
+        total = 1 + len(harness.ids("Notes")) + len(comments)
+        for quota in range(2, total):
+            state = tmp_path / f"state-{quota}.json"
+            harness.reset_quota()
+            harness.set_quota_remaining(quota)
+            stopped = read_in_process(harness, [STREAM], state_path=state)
+            within = orjson.loads(state.read_bytes())["resources"][STREAM]["in_progress"].get("within") \
+                if state.exists() else None
+            if not within:
+                continue
+            [[note, gone, count]] = within
+            with harness.api.lock:
+                removed = harness.api.children.remove("Comments", "Notes", note, gone)
+            harness.reset_quota()
+            resumed = read_in_process(harness, [STREAM], state_path=state)
+            left = [r for r in expected if r["COMMENT_ID"] != gone]
+            got = [r for r in stopped.lines() + resumed.lines() if r["COMMENT_ID"] != gone]
+            assert removed and count >= 1 and got == left, f"quota {quota}: a file lost or repeated"
+            checked += 1
+            break
+    assert checked, "no stop fell part way through a note's comments"
