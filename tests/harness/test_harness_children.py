@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from insightly_connector.harness import Harness
+from insightly_connector.harness import Harness, children
 
 from .test_harness_shapes import check, json_schema, swagger
 
@@ -136,6 +136,9 @@ def comments_with_files(api, at_least: int = 2) -> list[tuple[int, dict]]:
 
 
 def test_a_comments_files_answer_in_their_swagger_shape_and_page(api):
+    operation = swagger()["paths"]["/Comments/{id}/FileAttachments"]["get"]
+    query = tuple(p["name"] for p in operation["parameters"] if p["in"] == "query")
+    assert query == children.COMMENT_FILE_PARAMS, "the harness takes other parameters than the Swagger lists"
     schema = json_schema(success_schema("/Comments/{id}/FileAttachments"))
     comments = comments_with_files(api)
     for _, comment in comments:
