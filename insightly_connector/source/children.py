@@ -48,6 +48,8 @@ if TYPE_CHECKING:
     from insightly_connector.spec.model import Resource
 
 _WHOLE_KEY = "\x00whole key"  # the key a child's version is remembered by, in the window only (never emitted)
+#: Under a child stream, how many top-level parents are read before the estimate is told again, measured.
+SAMPLED_PARENTS = 100
 _NOTHING_UNDER: dict = {}  # stands for a grandparent with no parents under it: no request, only the state moves
 
 
@@ -101,6 +103,14 @@ class Estimate:
                 f"for the records under them, plus {pages} of them), then one request per record found under "
                 f"each ({self.parents:,} x how many each has, which no list counts in advance: at 2 each, "
                 f"{at_two:,} requests; {self._at_pace(at_two)})")
+
+    def measured(self, walked: int, found: int) -> str:
+        """The estimate once `walked` top-level parents are read: `found` records under them, so as many
+        per parent across all of them (the floor's missing factor, measured)."""
+        per_parent = found / walked if walked else 0
+        total = self.requests + round(self.parents * per_parent)
+        return (f"{per_parent:.2f} records under each of the first {walked:,} top-level parents: about "
+                f"{total:,} requests in all ({self._at_pace(total)})")
 
     def _at_pace(self, requests: int) -> str:
         seconds = requests / self.requests_per_second if self.requests_per_second else 0
@@ -170,9 +180,11 @@ class ChildWalk:
     def __init__(self, client: Client, child: Resource, lineage: list[Resource], *, window: Window | None,
                  resume: dict, prefetch: int, skip_action: Callable[[ApiError], Action | None],
                  on_first_page: Callable[[int | None], None] = lambda total: None,
+                 on_sampled: Callable[[int, int], None] = lambda walked, found: None,
                  judge: bool = True, changed_only: bool | None = None):
         self.client, self.child, self.parent = client, child, lineage[-1]
         self.on_first_page = on_first_page  # told the top-level parents' total (or None) once, first
+        self.on_sampled = on_sampled  # under a child stream: told once how many parents the first few had
         self.policy: ChildPolicy = child.child
         self.window = window
         self.judge = judge  # choose children by the window (the stream read); an upper walk only fetches
@@ -254,9 +266,13 @@ class ChildWalk:
         the state (a placeholder parent that costs no request)."""
         upper = self.upper.parents()
         before = self.started_from
+        walked = found = 0
         try:
             for done in upper:
                 parents = done.records
+                walked, found = walked + 1, found + len(parents)
+                if walked == SAMPLED_PARENTS:
+                    self.on_sampled(walked, found)
                 if self.skip is not None:
                     parents = self._after_skipped(done.parent_key, parents)
                     self.skip = None

@@ -22,7 +22,7 @@ from insightly_connector.http.error_policy import Action, Verb
 from insightly_connector.protocols.emitters import Emitter, StreamInfo
 from insightly_connector.protocols.progress import Progress
 from insightly_connector.source.catalog import resolve_resources
-from insightly_connector.source.children import ChildWalk, child_window_policy, estimate, gone_action, lineage
+from insightly_connector.source.children import ChildWalk, Estimate, child_window_policy, estimate, gone_action, lineage
 from insightly_connector.source.incremental import CursorPolicy, Window
 from insightly_connector.source.pages import ResumePoint
 from insightly_connector.source.state import StateFile
@@ -294,10 +294,13 @@ class _Run:
         parents = lineage(self.spec, resource)
         entry = self.state.resource(name)
         window, resume = self._window(name, child_window_policy(resource, parents[0]), entry)
+        told: dict[str, Estimate | None] = {}  # the estimate said at the start, measured later under a child stream
         walk = ChildWalk(self.client, resource, parents, window=window, resume=resume, prefetch=self.pages_ahead,
                          skip_action=gone_action(self.spec),
-                         on_first_page=lambda total: self._tell_cost(
-                             name, parents, total, done=resume.get("position", -1) + 1 if walk.resumable else 0))
+                         on_first_page=lambda total: told.update(estimate=self._tell_cost(
+                             name, parents, total, done=resume.get("position", -1) + 1 if walk.resumable else 0)),
+                         on_sampled=lambda walked, found: self._tell_measured(name, told.get("estimate"), walked,
+                                                                               found))
         report.mode = "incremental" if window is not None and window.incremental else "full"
         report.resumed = bool(resume) and walk.resumable
         self.emitter.begin_stream(stream, fresh=report.mode == "full" and not report.resumed,
@@ -341,20 +344,31 @@ class _Run:
             self.state.forget(name)
         self._checkpoint(name, entry)
 
-    def _tell_cost(self, name: str, chain: list[Resource], parents: int | None, *, done: int) -> None:
+    def _tell_cost(self, name: str, chain: list[Resource], parents: int | None, *, done: int) -> Estimate | None:
         """At the start of a child stream's read: the requests it will take, against what is left today
         (`done`: the top-level parents a stopped run already read, which a resumed one does not ask again)."""
         if parents is None:
-            return
+            return None
         pace = requests_per_second(self.spec, self.client.credential)
         left = max(parents - done, 0)
-        text = f"{name}: {estimate(left, chain[0], pace, len(chain)).describe()}"
+        found = estimate(left, chain[0], pace, len(chain))
+        text = f"{name}: {found.describe()}"
         if done:
             text += f", resuming after {done:,} of {parents:,} parents"
         remaining = self.client.quota_remaining
         if remaining is not None and left > remaining:
             text += (f"; only {remaining:,} requests are left today, so the read will stop when they run out "
                      "and the next run resumes at the parent it reached")
+        self.progress.note(text)
+        self.emitter.log("INFO", text)
+        return found
+
+    def _tell_measured(self, name: str, said: Estimate | None, walked: int, found: int) -> None:
+        """Under a child stream, once the first top-level parents are read: the estimate with the number of
+        records under each measured (the start could only give a floor)."""
+        if said is None:
+            return
+        text = f"{name}: {said.measured(walked, found)}"
         self.progress.note(text)
         self.emitter.log("INFO", text)
 

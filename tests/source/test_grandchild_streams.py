@@ -202,3 +202,32 @@ def test_a_resume_after_the_last_comment_done_was_deleted_loses_nothing(harness_
             checked += 1
             break
     assert checked, "no stop fell part way through a note's comments"
+
+
+def test_the_floor_said_at_the_start_is_measured_once_the_first_parents_are_read(harness_factory, spec, monkeypatch):
+    """The start can only give a floor (no list counts the comments in advance); after the first notes the
+    read says the estimate again with their comments counted: notes x comments per note, plus the floor."""
+    import io
+
+    from insightly_connector.protocols.emitters import make_emitter
+    from insightly_connector.protocols.progress import Progress
+    from insightly_connector.redaction import process_redactor
+    from insightly_connector.source import children
+    from insightly_connector.source.read import read
+
+    monkeypatch.setattr(children, "SAMPLED_PARENTS", 4)
+    with harness_factory(contacts=5) as harness:
+        _, comments = served(harness)
+        notes = harness.ids("Notes")
+        under_first = sum(1 for note, _ in comments if note in notes[:4])
+        credential = load_credential({"name": "t", "api_key": harness.api_key, "base_url": harness.base_url}, spec)
+        said = io.StringIO()
+        with Client(spec, credential, limiter=UnlimitedLimiter()) as client:
+            report = read(client, spec, [STREAM], emitter=make_emitter("jsonl", process_redactor, stdout=io.BytesIO()),
+                          progress=Progress(said, tty=False))
+    assert report.error is None
+    floor = f"{STREAM}: at least {len(notes) + 1} requests"
+    measured = (f"{STREAM}: {under_first / 4:.2f} records under each of the first 4 top-level parents: about "
+                f"{len(notes) + 1 + round(len(notes) * under_first / 4)} requests in all")
+    text = said.getvalue()
+    assert floor in text and measured in text and text.index(floor) < text.index(measured), text
