@@ -231,3 +231,18 @@ def test_the_floor_said_at_the_start_is_measured_once_the_first_parents_are_read
                 f"{len(notes) + 1 + round(len(notes) * under_first / 4)} requests in all")
     text = said.getvalue()
     assert floor in text and measured in text and text.index(floor) < text.index(measured), text
+
+
+def test_parents_that_lead_back_to_the_stream_are_a_config_error(tmp_path):
+    import yaml
+
+    from insightly_connector.spec.loader import load_spec
+
+    from .test_child_streams import config_with
+
+    path = config_with(tmp_path)
+    document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    document["resources"]["notes_comments"]["child"]["parent"] = STREAM
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"resources\.\w+\.child\.parent: \w+: its parents lead back to"):
+        load_spec(path)
