@@ -128,6 +128,10 @@ def run(args: argparse.Namespace) -> int:
 @contextmanager
 def _open_input(name: str) -> Iterator[IO[bytes]]:
     if name == "-":
+        if sys.stdin.isatty():  # a forgotten --input, or a pipe that is not there: say what it waits for
+            sys.stderr.write("write: reading records from the terminal, one JSON object a line; end with Ctrl-D "
+                             "(or give --input FILE)\n")
+            sys.stderr.flush()
         yield sys.stdin.buffer
         return
     try:

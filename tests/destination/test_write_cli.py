@@ -1,5 +1,10 @@
 """The `write` command line: Airbyte / Singer / plain input on stdin, the summary, exit codes, dry run."""
 
+import os
+import pty
+import subprocess
+import sys
+
 import orjson
 
 from .conftest import cli, find, mutations, read_lines
@@ -75,3 +80,24 @@ def test_dry_run_prints_the_plan_and_sends_no_mutation(harness, credential_file,
     assert harness.count("Contacts") == before
     assert not (tmp_path / "r.jsonl").exists() and not (tmp_path / "j.jsonl").exists()
     assert list(tmp_path.glob("*.rejects.jsonl")) == []
+
+
+def test_records_typed_at_a_terminal_are_asked_for_and_written(harness, credential_file, tmp_path):
+    """No --input and a terminal on stdin: the write says it waits for records instead of seeming to hang."""
+    main, child = pty.openpty()
+    try:
+        done = subprocess.Popen([sys.executable, "-m", "insightly_connector", "write", "--credential", credential_file,
+                                 "--resource", "contacts", "--mode", "create", "--rejects",
+                                 str(tmp_path / "r.jsonl")], stdin=child, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        os.write(main, jsonl({"FIRST_NAME": "Typed", "EMAIL_ADDRESS": "typed@cli.test"}) + b"\x04")
+        try:
+            _, stderr = done.communicate(timeout=60)
+        finally:
+            done.kill()
+    finally:
+        os.close(main)
+        os.close(child)
+    assert done.returncode == 0, stderr
+    assert stderr.decode().startswith("write: reading records from the terminal, one JSON object a line; end with")
+    assert len(find(harness, "Contacts", "EMAIL_ADDRESS", "typed@cli.test")) == 1
