@@ -60,7 +60,7 @@ insightly-connector read --credential a.json --resources contacts | insightly-co
     parser.add_argument("--dry-run", action="store_true", help="print the plan; send no write request")
     parser.add_argument("--read-only", choices=["drop", "reject"], default="drop",
                         help="read-only fields in a record (custom fields that are not editable included): "
-                             "drop them with a warning, or reject the record")
+                             "drop them with a warning (default), or reject the record")
     parser.add_argument("--unknown-fields", choices=["drop", "reject"], default="reject",
                         help="fields that are neither in the record schema nor custom fields of the account: "
                              "reject the record (default), or drop them with a warning")
@@ -75,7 +75,7 @@ insightly-connector read --credential a.json --resources contacts | insightly-co
     parser.add_argument("--format", choices=["text", "json"], default="text",
                         help="the summary: a table on stderr (text), or one JSON object on stdout (json)")
     parser.add_argument("--duplicates", choices=["collapse", "reject"], default="collapse",
-                        help="records sharing a key: merge them into one write, or reject the later ones")
+                        help="records sharing a key: merge them into one write (default), or reject the later ones")
     parser.add_argument("--quiet", action="store_true", help="no progress and no summary on stderr: errors only")
     add_observer_arguments(parser)
     parser.set_defaults(func=run)
