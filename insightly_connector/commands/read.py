@@ -44,7 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     ExitCode.QUOTA: "the daily quota is spent; run again after it resets to resume"})
     add_connection_arguments(parser)
     parser.add_argument("--resources", metavar="A,B", default=None,
-                        help="comma-separated resources to read (default: every readable one)")
+                        help="comma-separated resources to read (default: every readable one but the child "
+                             "streams, which cost a request per parent and are read only when named)")
     parser.add_argument("--state", metavar="FILE", default=None,
                         help="state file: read to resume or go incremental, rewritten after every page")
     parser.add_argument("--output", metavar="DIR", default=None,
