@@ -120,7 +120,7 @@ def check_choices(**policies: str) -> None:
 def resolve_resource(client: Client, spec: Spec, resource: str | Resource) -> Resource:
     if not isinstance(resource, str):
         return resource
-    found = select(client, spec, [resource]).resources
+    found = select(client, spec, [resource], option="--resource").resources
     if len(found) != 1:
         raise ConfigError(f"--resource: {resource!r} names {len(found)} resources; name exactly one")
     return found[0]

@@ -28,8 +28,10 @@ def resolve_resources(client: Client, spec: Spec, names: list[str] | None = None
     return select(client, spec, names).resources
 
 
-def select(client: Client, spec: Spec, names: list[str] | None = None, *, with_opt_in: bool = False) -> Selection:
-    """`with_opt_in` keeps the opt-in resources in the default selection (discover lists everything)."""
+def select(client: Client, spec: Spec, names: list[str] | None = None, *, with_opt_in: bool = False,
+           option: str = "--resources") -> Selection:
+    """`with_opt_in` keeps the opt-in resources in the default selection (discover lists everything);
+    `option` is the one that named them, for the message about a name that is not a resource."""
     default = with_opt_in or names is not None
     static = [r for r in spec.resources.values() if not r.dynamic and (default or not r.opt_in)]
     templates = [r for r in spec.resources.values() if r.dynamic]
@@ -56,7 +58,7 @@ def select(client: Client, spec: Spec, names: list[str] | None = None, *, with_o
         else:
             close = difflib.get_close_matches(name, list(by_name), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else "; `discover` lists them"
-            raise ConfigError(f"--resources: unknown resource {name!r}{hint}")
+            raise ConfigError(f"{option}: unknown resource {name!r}{hint}")
     return Selection(chosen, warnings)
 
 

@@ -101,3 +101,10 @@ def test_records_typed_at_a_terminal_are_asked_for_and_written(harness, credenti
     assert done.returncode == 0, stderr
     assert stderr.decode().startswith("write: reading records from the terminal, one JSON object a line; end with")
     assert len(find(harness, "Contacts", "EMAIL_ADDRESS", "typed@cli.test")) == 1
+
+
+def test_an_unknown_resource_is_named_by_the_option_that_gave_it(harness, credential_file):
+    result = cli("write", "--credential", credential_file, "--resource", "contactz", "--mode", "create",
+                 stdin=jsonl({"FIRST_NAME": "x"}))
+    assert result.returncode == 2
+    assert result.stderr.decode().startswith("error: --resource: unknown resource 'contactz'; did you mean contacts")
