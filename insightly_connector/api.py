@@ -46,7 +46,7 @@ from insightly_connector.errors import (
     TransientError,
 )
 from insightly_connector.http.client import Client
-from insightly_connector.http.request_event import RequestObserver
+from insightly_connector.http.request_event import RequestEvent, RequestObserver
 from insightly_connector.page_stream import Checkpoint, PageStream
 from insightly_connector.protocols.emitters import make_emitter
 from insightly_connector.protocols.progress import Progress
@@ -63,8 +63,8 @@ from insightly_connector.spec.loader import load_spec
 from insightly_connector.spec.model import Resource
 
 __all__ = ["AccessDenied", "AllResourcesSkipped", "ApiError", "AuthError", "ConfigError", "Connector",
-           "ConnectorError", "OutcomeUnknown", "QuotaExhausted", "TransientError", "WriteStopped",
-           "describe_connector"]
+           "ConnectorError", "OutcomeUnknown", "QuotaExhausted", "RequestEvent", "RequestObserver", "TransientError",
+           "WriteStopped", "describe_connector"]
 
 OutputFormat = Literal["jsonl", "airbyte", "singer"]
 

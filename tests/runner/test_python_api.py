@@ -128,3 +128,13 @@ def test_a_write_policy_outside_its_choices_is_a_config_error_before_any_request
         conn.write("contacts", "create", [{"FIRST_NAME": "x"}], **{option: "ignore"})  # type: ignore[arg-type]
     assert str(caught.value).startswith(f"{option}: 'ignore' is not one of ")
     assert len(harness.requests()) == requests_before
+
+
+def test_the_observer_is_told_of_each_attempt_as_a_request_event_importable_from_the_api(harness):
+    from insightly_connector.api import RequestEvent
+
+    events: list[RequestEvent] = []
+    with Connector(credential_dict(harness), observer=events.append) as conn:
+        assert conn.check(probe_resources=False).ok
+    assert [type(event) for event in events] == [RequestEvent]
+    assert events[0].status == 200 and events[0].method == "GET"
