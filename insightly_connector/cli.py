@@ -80,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
         return int(exc.exit_code)
     except KeyboardInterrupt:
         _report("interrupted")
-        return 130
+        return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.FATAL
     except Exception as exc:  # the last line of defence: never a raw traceback with secrets in it

@@ -15,6 +15,7 @@ class ExitCode(IntEnum):
     USAGE = 2
     REJECTED = 3
     QUOTA = 4
+    INTERRUPTED = 130  # Ctrl-C: what was done is kept (state file, journal)
 
 
 class ConnectorError(Exception):

@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     ExitCode.FATAL: "a resource failed or the credential was refused; the state keeps what was "
                                     "done",
                     ExitCode.USAGE: "bad arguments, credential or state file",
-                    ExitCode.QUOTA: "the daily quota is spent; run again after it resets to resume"})
+                    ExitCode.QUOTA: "the daily quota is spent; run again after it resets to resume",
+                    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); the state file keeps what was done"})
     add_connection_arguments(parser)
     parser.add_argument("--resources", metavar="A,B", default=None,
                         help="comma-separated resources to read (default: every readable one but the child "

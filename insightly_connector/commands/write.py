@@ -43,7 +43,8 @@ insightly-connector read --credential a.json --resources contacts | insightly-co
                                                                               "was refused); --journal resumes it",
                     ExitCode.USAGE: "bad arguments, credential or input",
                     ExitCode.REJECTED: "some records were rejected (see the rejects file)",
-                    ExitCode.QUOTA: "the daily quota is spent; re-run with the same --journal after it resets"})
+                    ExitCode.QUOTA: "the daily quota is spent; re-run with the same --journal after it resets",
+                    ExitCode.INTERRUPTED: "interrupted (Ctrl-C); re-run with the same --journal to resume"})
     add_connection_arguments(parser)
     parser.add_argument("--resource", required=True, help="resource to write to, e.g. contacts")
     parser.add_argument("--mode", required=True, metavar="MODE",

@@ -39,6 +39,12 @@ def test_each_probe_actions_help_shows_examples_and_exit_codes(action):
     assert codes == ["0", "1", "2"]
 
 
+@pytest.mark.parametrize("verb", ["read", "write"])
+def test_the_long_running_verbs_list_the_interrupted_exit_code(verb):
+    codes = [line.split()[0] for line in _help(verb).split("exit codes:\n", 1)[1].splitlines() if line.strip()]
+    assert codes[-1] == "130"
+
+
 def test_the_top_level_help_shows_how_to_start_and_every_exit_code():
     done = run_cli("--help")
     assert done.returncode == 0
