@@ -49,7 +49,7 @@ class AllResourcesSkipped(ConnectorError):
 @dataclass
 class ResourceReport:
     name: str
-    status: str = "not_started"  # complete | skipped | failed | stopped | not_started
+    status: str = "not_started"  # complete | skipped | failed | stopped | interrupted | not_started
     mode: str = "full"  # full | incremental | single
     records: int = 0
     pages: int = 0
@@ -200,6 +200,10 @@ class _Run:
             for rider, rider_report in riders:
                 self._failed(_stream_info(rider), rider_report, error)
             return self._failed(stream, report, error)
+        except BaseException:  # Ctrl-C, or a reader that closed the pipe: say so in the last progress line
+            for each in [report, *(rider_report for _, rider_report in riders)]:
+                each.status = "interrupted"
+            raise
         finally:
             report.requests = self.client.stats["requests"] - requests_before
             for name, each in [(resource.name, report), *((rider.name, r) for rider, r in riders)]:

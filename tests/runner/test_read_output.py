@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -65,6 +67,19 @@ def test_a_base_url_without_the_version_path_is_named_when_every_resource_answer
     last = done.stderr.splitlines()[-1]
     assert last.startswith("error: every requested resource was skipped (contacts, pipelines); each answered 404")
     assert f"check the base URL {root}: it must be the API's root, with its version path, like https://" in last
+
+
+def test_a_reader_that_closes_the_pipe_leaves_the_resource_interrupted_not_unstarted(credential):
+    done = subprocess.Popen([sys.executable, "-m", "insightly_connector", "read", "--credential", credential,
+                             "--resources", "contacts"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert json.loads(done.stdout.readline())["CONTACT_ID"]
+        done.stdout.close()  # as `| head -1` does; 1,200 contacts are far more than a pipe holds
+        stderr = done.communicate(timeout=60)[1].decode()
+    finally:
+        done.kill()
+    assert done.returncode == 1
+    assert "contacts: interrupted: " in stderr and "not_started" not in stderr
 
 
 def test_progress_with_a_total_shows_share_and_time_left():
