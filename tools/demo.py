@@ -28,8 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for stale in [out / "state.json", *out.glob("write-*"), *out.glob("rejects-*")]:
-        stale.unlink(missing_ok=True)
+    remove_stale(out)
     with Harness(seed=7, contacts=args.contacts) as harness:
         print(f"harness: Insightly emulator on {harness.base_url} (pod {harness.pod}, "
               f"{harness.count('Contacts')} contacts)\n")
@@ -54,6 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         _summary(full_counts, out / "incremental", expected, changed_ok, write_ok)
     print("\nharness stopped.")
     return 0 if changed_ok and write_ok else 1
+
+
+def remove_stale(out: Path) -> None:
+    """What an earlier demo left in `out` and this one would build on: its state, its writes' files, and
+    the incremental read's output, which an incremental read appends to (a second `make demo` then
+    counted both runs' changes and failed)."""
+    for stale in [out / "state.json", *out.glob("write-*"), *out.glob("rejects-*"),
+                  *(out / "incremental").glob("*.jsonl")]:
+        stale.unlink(missing_ok=True)
 
 
 def _write_credential(out: Path, harness: Harness) -> str:
