@@ -33,8 +33,9 @@ $(STAMP): pyproject.toml
 lint: install
 	$(BIN)/ruff check .
 
+# Two workers (pytest-xdist), each module's tests on one of them so its harness fixtures start once.
 test: install system lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 
 demo: install
 	$(BIN)/python tools/demo.py --out out
