@@ -76,12 +76,12 @@ def miss_note(medians: dict[str, float]) -> str:
     if not misses:
         return "Every start-up figure met its target."
     return (f"Missed: {', '.join(misses)}. The declaration's validation is cached (no PyYAML or jsonschema once "
-            f"judged), but the command line imports every verb's module before it parses its arguments, and the "
-            f"write verb's modules import requests and jsonschema at module level, so even `--help` pays for "
-            f"them; a read then needs requests (about 100 ms of imports on a quiet machine) and jsonschema for the "
-            f"credential form. To close: import each verb's machinery inside the verb (cli.py, commands/*.py, "
-            f"destination/sub_writes.py), and check the credential form without jsonschema; on a loaded host "
-            f"(see the reference workload) every figure here is inflated too.")
+            f"judged) and the command line imports a verb's machinery only when it runs; what is left before a "
+            f"read's first request is importing requests (with urllib3: most of it), jsonschema to check the "
+            f"credential against its form, and the runner's own modules; `spec` builds the whole spec and its "
+            f"Nexla view. To close: check the credential form with a small validator of the keywords it uses "
+            f"instead of jsonschema, and a lighter HTTP stack than requests; on a loaded host (see the reference "
+            f"workload) every figure here is inflated too.")
 
 
 def _bare_interpreter_ms(env: dict[str, str], runs: int) -> float:
