@@ -286,6 +286,8 @@ class Client:
     def _api_error(self, method: str, path: str, response: requests.Response, rule: ErrorRule) -> ApiError:
         message = self._api_message(response)
         text = f"{method} {path}: HTTP {response.status_code} {rule.category}" + (f": {message}" if message else "")
+        if rule.read is Action.FATAL and rule.meaning:  # the run stops on it: say what it usually means
+            text += f" ({rule.meaning}; checking the credential tells which)"
         return exception_class(rule)(text, status=response.status_code, api_message=message, category=rule.category,
                                      method=method, path=path)
 

@@ -109,3 +109,17 @@ def test_a_read_says_a_skipped_resource_in_the_connectors_words(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "warning: products: skipped: not on this account's plan (GET /Product: HTTP 404)" in done.stderr
     assert "No HTTP resource" not in done.stderr
+
+
+@pytest.mark.parametrize("verb", ["discover", "read"])
+def test_a_refused_key_says_what_it_usually_means(tmp_path, verb):
+    """Not only the API's 'Authentication failed.': what a 401 means here (a wrong key, or API access
+    disabled), and where to find out which."""
+    with Harness(rate_limit_per_second=None, contacts=3) as harness:
+        path = tmp_path / "credential.json"
+        path.write_text(json.dumps(credential_dict(harness, api_key="0" * 36)))
+        extra = ["--resources", "contacts", "--output", str(tmp_path / "out")] if verb == "read" else []
+        done = _cli([verb, "--credential", str(path), *extra])
+    assert done.returncode == 1, done.stderr
+    assert "HTTP 401" in done.stderr and "wrong key, or API access disabled" in done.stderr
+    assert "checking the credential tells which" in done.stderr
