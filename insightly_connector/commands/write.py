@@ -24,6 +24,7 @@ from insightly_connector.destination.file_paths import check_writable_path
 from insightly_connector.destination.modes import RECORD_MODES
 from insightly_connector.errors import ConfigError, ExitCode
 from insightly_connector.redaction import process_redactor
+from insightly_connector.wording import count_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -119,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
         if report.stop_reason:
             sys.stderr.write(process_redactor.scrub(f"write stopped: {report.stop_reason}") + "\n")
         if report.counts["rejected"]:
-            sys.stderr.write(process_redactor.scrub(f"write: {report.counts['rejected']} record(s) rejected"
+            sys.stderr.write(process_redactor.scrub(f"write: {count_of(report.counts['rejected'], 'record')} rejected"
                                                     f"{f', see {report.rejects_path}' if report.rejects_path else ''}")
                              + "\n")
     sys.stderr.flush()

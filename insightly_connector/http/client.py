@@ -246,7 +246,8 @@ class Client:
     def _tell_pace_wait(self, seconds: float) -> None:
         if self.on_wait:
             rate = requests_per_second(self.spec, self.credential)
-            self.on_wait(f"waiting {seconds:.0f} s for the rate limiter ({rate:g} requests a second)")
+            pace = f"{rate:g} request{'' if rate == 1 else 's'} a second"
+            self.on_wait(f"waiting {seconds:.0f} s for the rate limiter ({pace})")
 
     def _wait_before_retry(self, response: requests.Response, attempt: int) -> float:
         """The server's `Retry-After` in seconds (capped by the spec) if it sent one, else a backoff."""

@@ -12,6 +12,7 @@ import time
 from typing import IO, TYPE_CHECKING
 
 from insightly_connector.redaction import Redactor
+from insightly_connector.wording import count_of
 
 if TYPE_CHECKING:
     from insightly_connector.destination.report import WriteReport
@@ -57,12 +58,12 @@ class Progress:
             return
         self._last_draw = now
         rate = records / max(now - self._started, 1e-9)
-        done = _count(records, "record")
+        done = count_of(records, "record")
         if total:
             share = min(records / total, 1.0)
             left = f", about {_duration((total - records) / rate)} left" if rate > 0 and records < total else ""
-            done = f"{records:,} of {_count(total, 'record')} ({share:.0%}){left}"
-        self._draw(f"{name}: {done}, {_count(pages, 'page')}, {rate:,.0f} rec/s{_quota(quota_remaining)}")
+            done = f"{records:,} of {count_of(total, 'record')} ({share:.0%}){left}"
+        self._draw(f"{name}: {done}, {count_of(pages, 'page')}, {rate:,.0f} rec/s{_quota(quota_remaining)}")
 
     def write_counts(self, report: WriteReport) -> None:
         """A write's records done so far (confirmed, rejected, or done by an earlier run)."""
@@ -88,8 +89,8 @@ class Progress:
 
     def resource_finished(self, name: str, status: str, records: int, pages: int, requests: int,
                           quota_remaining: int | None = None) -> None:
-        self._line(f"{name}: {status}: {_count(records, 'record')}, {_count(pages, 'page')}, "
-                   f"{_count(requests, 'request')}{_quota(quota_remaining)}")
+        self._line(f"{name}: {status}: {count_of(records, 'record')}, {count_of(pages, 'page')}, "
+                   f"{count_of(requests, 'request')}{_quota(quota_remaining)}")
 
     def waiting(self, reason: str) -> None:
         """A long wait (a slow pace, a 429): said at most once per interval, so a log shows it."""
@@ -135,12 +136,7 @@ class Progress:
 
 
 def _quota(remaining: int | None) -> str:
-    return f", {_count(remaining, 'request')} left today" if remaining is not None else ""
-
-
-def _count(number: int, noun: str) -> str:
-    """`1 record`, `2 records`, `12,500 records`."""
-    return f"{number:,} {noun}" + ("" if number == 1 else "s")
+    return f", {count_of(remaining, 'request')} left today" if remaining is not None else ""
 
 
 def _duration(seconds: float) -> str:

@@ -42,6 +42,7 @@ from insightly_connector.http.error_policy import Action, Verb
 from insightly_connector.source.incremental import Window
 from insightly_connector.source.pages import ListRequest, ResumePoint
 from insightly_connector.spec.templating import TemplateValueError, render_runtime
+from insightly_connector.wording import count_of
 
 if TYPE_CHECKING:
     from insightly_connector.http.client import Client
@@ -94,7 +95,7 @@ class Estimate:
         return self.parents + self.parent_pages
 
     def describe(self) -> str:
-        pages = f"{self.parent_pages:,} page{'' if self.parent_pages == 1 else 's'}"
+        pages = count_of(self.parent_pages, "page")
         if self.levels == 1:
             return (f"about {self.requests:,} requests ({self.parents:,} parents, one request each, plus "
                     f"{pages} of parents; {self._at_pace(self.requests)})")

@@ -42,7 +42,7 @@ def test_summary_goes_to_stderr_and_quiet_leaves_only_errors(harness, credential
     quiet = cli(*args, "--quiet", stdin=jsonl({"CONTACT_ID": target, "TITLE": "Quiet"}, {"TITLE": "no id"}))
     assert quiet.returncode == 3 and quiet.stdout == b""
     assert quiet.stderr.decode().strip().splitlines() == [
-        f"write: 1 record(s) rejected, see {tmp_path / 'rejects.jsonl'}"]
+        f"write: 1 record rejected, see {tmp_path / 'rejects.jsonl'}"]
 
 
 def test_format_json_prints_one_machine_readable_summary(harness, credential_file, tmp_path):

@@ -33,6 +33,7 @@ from insightly_connector.redaction import process_redactor
 from insightly_connector.source.discover import discover
 from insightly_connector.source.read import ReadReport, read
 from insightly_connector.spec.loader import Spec, load_spec
+from insightly_connector.wording import count_of
 
 
 class Messages:
@@ -118,8 +119,8 @@ def _read(spec: Spec, args: argparse.Namespace, out: Messages) -> int:
 
 def log_summary(report: ReadReport, log: Callable[[str, str], None]) -> None:
     for entry in report.resources:
-        log("INFO", f"{entry.name}: {entry.status} ({entry.mode}), {entry.records} records, {entry.pages} pages, "
-                    f"{entry.requests} requests")
+        log("INFO", f"{entry.name}: {entry.status} ({entry.mode}), {count_of(entry.records, 'record')}, "
+                    f"{count_of(entry.pages, 'page')}, {count_of(entry.requests, 'request')}")
 
 
 COMMANDS: dict[str, Callable[[Spec, argparse.Namespace, Messages], int]] = {
