@@ -92,6 +92,13 @@ def own_counts(harness: Harness) -> dict[str, int]:
     return {entry.name: entry.records for entry in report.resources}
 
 
+def contacts_paths_read(harness: Harness) -> list[str]:
+    """The contacts paths the read asked, without discover's count of the parents of child streams (one
+    record with the list's total: the platforms run discover before every read)."""
+    return sorted({e.path for e in harness.requests() if e.path.startswith("/Contacts")
+                   and not (e.query.get("top") == "1" and e.query.get("count_total"))})
+
+
 def change_contacts(harness: Harness) -> list:
     harness.advance_clock(5)
     changed = harness.ids("Contacts")[:CHANGED]
@@ -107,7 +114,7 @@ def case_pyairbyte(harness: Harness, work: Path) -> dict:
     changed = change_contacts(harness)
     harness.clear_requests()
     second = pyairbyte_read(config, work / "cache", 2, sorted(own))
-    contact_paths = sorted({e.path for e in harness.requests() if e.path.startswith("/Contacts")})
+    contact_paths = contacts_paths_read(harness)
     mismatched = {name: (first["counts"].get(name), own.get(name)) for name in own
                   if first["counts"].get(name) != own[name]}
     timestamps = all("TIMESTAMP" in kind.upper() for column, kind in first["types"].items()
@@ -129,10 +136,13 @@ def meltano(folder: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([str(MELTANO), *args], cwd=folder, env=ENV, capture_output=True, text=True, timeout=900)
 
 
-def meltano_project(folder: Path, harness: Harness) -> None:
+def meltano_project(folder: Path, harness: Harness, streams: list[str]) -> None:
+    """A project with the tap selecting `streams` (without select rules Meltano selects `*.*`, child
+    streams included, whatever their selected-by-default says)."""
     tap = yaml.safe_load(TAP_DEFINITION.read_text(encoding="utf-8"))
     tap.update(pip_url=str(REPO), config={"api_key": harness.api_key, "base_url": harness.base_url,
-                                          "requests_per_second": 100})
+                                          "requests_per_second": 100},
+               select=[f"{name}.*" for name in streams])
     for key in ("domain_url", "docs", "repo", "keywords", "maintenance_status", "quality", "logo_url"):
         tap.pop(key, None)  # hub metadata: not part of a project's plugin entry
     target = {"name": "target-jsonl", "namespace": "target_jsonl", "pip_url": "target-jsonl==0.1.4",
@@ -152,7 +162,7 @@ def output_lines(folder: Path) -> dict[str, int]:
 def case_meltano(harness: Harness, work: Path) -> dict:
     folder = work / "meltano"
     folder.mkdir()
-    meltano_project(folder, harness)
+    meltano_project(folder, harness, sorted(own_counts(harness)))
     started = time.monotonic()
     installed = meltano(folder, "install")
     if installed.returncode != 0:
@@ -170,7 +180,7 @@ def case_meltano(harness: Harness, work: Path) -> dict:
     second_seconds = round(time.monotonic() - started, 1)
     after_second = output_lines(folder)
     added = {name: after_second.get(name, 0) - after_first.get(name, 0) for name in after_second}
-    contact_paths = sorted({e.path for e in harness.requests() if e.path.startswith("/Contacts")})
+    contact_paths = contacts_paths_read(harness)
     own = own_counts(harness)
     ok = (first.returncode == 0 and second.returncode == 0 and after_first == {k: v for k, v in own.items() if v}
           and added.get("contacts") == len(changed) and contact_paths == ["/Contacts/Search"]
