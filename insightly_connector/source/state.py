@@ -193,9 +193,10 @@ def _is_int(value: Any) -> bool:
 def remove_stale_temp_files(path: Path, *, older_than_seconds: float = STALE_TEMP_SECONDS) -> list[Path]:
     """Remove temp files that an earlier run of `write_atomically` on `path` left when it was killed.
 
-    Only names of our own pattern (`.<name>.<8 random characters>.tmp`, next to the file) are
-    touched, and only when they are old enough that no live writer can still be using them."""
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.[A-Za-z0-9_]{{8}}\.tmp$")
+    Only names of our own pattern (`.<name>[.<pid>].<8 random characters>.tmp`, next to the file) are
+    touched: at once when the process that wrote one has ended, else only when it is old enough that no
+    live writer can still be using it."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:(\d+)\.)?[A-Za-z0-9_]{{8}}\.tmp$")
     removed = []
     try:
         candidates = list(path.parent.iterdir())
@@ -203,11 +204,27 @@ def remove_stale_temp_files(path: Path, *, older_than_seconds: float = STALE_TEM
         return removed
     now = time.time()
     for candidate in candidates:
-        if not pattern.match(candidate.name):
+        matched = pattern.match(candidate.name)
+        if not matched:
             continue
+        writer_ended = matched[1] is not None and not _process_alive(int(matched[1]))
         with contextlib.suppress(OSError):
             info = candidate.lstat()
-            if stat.S_ISREG(info.st_mode) and now - info.st_mtime >= older_than_seconds:
+            if stat.S_ISREG(info.st_mode) and (writer_ended or now - info.st_mtime >= older_than_seconds):
                 candidate.unlink()
                 removed.append(candidate)
     return removed
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this id exists (one that reused a dead writer's id counts as alive: then only
+    the age rule removes its file)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or no such id here: leave it to the age rule
+    return True

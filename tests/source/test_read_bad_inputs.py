@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 import time
 
 import orjson
@@ -141,3 +143,26 @@ def test_record_data_is_emitted_unaltered_while_nothing_else_holds_the_key(
     (record,) = [r for r in map(orjson.loads, done.stdout.splitlines()) if r["CONTACT_ID"] == first]
     assert record["LAST_NAME"] == key and record["BACKGROUND"] == f"pasted {key}"
     assert key.encode() not in done.stderr and key.encode() not in state.read_bytes()
+
+
+def test_a_killed_writers_temp_file_is_removed_at_once_and_a_live_writers_kept(
+        harness_factory, credential_file, run_cli_here, tmp_path):
+    """A temp file names the process that wrote it: a resume right after a kill -9 removes the dead
+    writer's file without waiting for it to grow old, and leaves a live writer's alone."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(timeout=30)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        state = tmp_path / "state.json"
+        killed = tmp_path / f".state.json.{dead.pid}.k1ll3d_x.tmp"
+        busy = tmp_path / f".state.json.{live.pid}.n0wbusy1.tmp"
+        for path in (killed, busy):
+            path.write_text("{}")
+        with harness_factory(contacts=3) as harness:
+            done = run_cli_here("--credential", str(credential_file(harness)), "--resources", "contacts",
+                                "--state", str(state), "--quiet")
+        assert done.returncode == 0, done.stderr.decode()
+        assert not killed.exists() and busy.exists()
+    finally:
+        live.kill()
+        live.wait(timeout=30)
