@@ -95,3 +95,18 @@ def parse_pod_base_urls(values: list[str]) -> dict[str, str]:
             raise ConfigError(f"--pod-base-url: expected POD=URL, got {value!r}")
         result[pod.strip().lower()] = url.strip()
     return result
+
+
+def add_port_argument(parser: argparse.ArgumentParser) -> None:
+    """`--port` of a verb that serves on 127.0.0.1 (the harness, the pages): 0 picks a free port."""
+    parser.add_argument("--port", type=_tcp_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
+
+
+def _tcp_port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0 to 65535)")
+    return value

@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Any
 
-from insightly_connector.commands.common import verb_parser
+from insightly_connector.commands.common import add_port_argument, verb_parser
 from insightly_connector.errors import ConfigError, ExitCode
 from insightly_connector.harness.plans import DAILY_QUOTAS
 
@@ -28,7 +28,7 @@ insightly-connector check --credential harness-credential.json        (in anothe
 insightly-connector harness --plan professional --contacts 5000 --rate-limit 0""",
         exit_codes={ExitCode.OK: "stopped by Ctrl-C or SIGTERM",
                     ExitCode.USAGE: "bad arguments, a busy port, or an unwritable --credential-out"})
-    parser.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
+    add_port_argument(parser)
     parser.add_argument("--pod", default=None, help="the pod this instance emulates (default: the emulator's own)")
     parser.add_argument("--seed", type=int, default=7, help="data seed (same seed, same data; default 7)")
     parser.add_argument("--contacts", type=_non_negative, default=200,
@@ -77,13 +77,6 @@ def _non_negative(text: str) -> int:
     value = int(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must not be negative")
-    return value
-
-
-def _port(text: str) -> int:
-    value = _number(text, int)
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a TCP port (0 to 65535)")
     return value
 
 

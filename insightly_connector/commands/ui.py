@@ -8,8 +8,7 @@ import signal
 import sys
 import threading
 
-from insightly_connector.commands.common import parse_pod_base_urls, verb_parser
-from insightly_connector.commands.harness import _port
+from insightly_connector.commands.common import add_port_argument, parse_pod_base_urls, verb_parser
 from insightly_connector.errors import ConfigError, ExitCode
 
 
@@ -22,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 insightly-connector ui --credential credential.json --runs runs/
 insightly-connector ui --port 8700 --pod-base-url na1=http://127.0.0.1:8765/v3.1""",
         exit_codes={ExitCode.OK: "stopped by Ctrl-C or SIGTERM", ExitCode.USAGE: "bad arguments or a busy port"})
-    parser.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default 0: a free port)")
+    add_port_argument(parser)
     parser.add_argument("--credential", metavar="FILE", default="credential.json",
                         help="the credential file the form loads and saves (default credential.json)")
     parser.add_argument("--runs", metavar="DIR", default="runs",
