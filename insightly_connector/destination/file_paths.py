@@ -4,6 +4,7 @@ gets half way and then finds it cannot record what it did."""
 from __future__ import annotations
 
 import os
+from typing import BinaryIO
 
 from insightly_connector.errors import ConfigError
 
@@ -19,3 +20,12 @@ def check_writable_path(path: str | os.PathLike[str], option: str) -> None:
     folder = os.path.dirname(os.path.realpath(text)) or "."
     if not os.path.isdir(folder):
         raise ConfigError(f"{option}: the folder {os.path.dirname(text) or '.'} of {text} does not exist")
+
+
+def open_for_the_run(path: str, option: str, mode: str) -> BinaryIO:
+    """The file kept open for the whole run (`ab` to append, `wb` to start afresh); a failure is one line
+    naming the option and the path."""
+    try:
+        return open(path, mode)
+    except OSError as exc:
+        raise ConfigError(f"{option}: cannot write {path} ({exc.strerror})") from None

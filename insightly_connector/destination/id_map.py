@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from insightly_connector.destination.file_paths import check_writable_path
+from insightly_connector.destination.file_paths import check_writable_path, open_for_the_run
 from insightly_connector.destination.validation import RecordRejected
 from insightly_connector.errors import ConfigError
 
@@ -41,10 +41,7 @@ class IdMap:
         self._load()
         if not append:  # a dry run reads the map and adds nothing
             return
-        try:
-            self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
-        except OSError as exc:
-            raise ConfigError(f"--id-map: cannot write {self.path} ({exc.strerror})") from None
+        self._handle = open_for_the_run(self.path, "--id-map", "ab")
         self._syncable = stat.S_ISREG(os.fstat(self._handle.fileno()).st_mode)
 
     def _load(self) -> None:

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from insightly_connector.destination.file_paths import check_writable_path
+from insightly_connector.destination.file_paths import check_writable_path, open_for_the_run
 from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import Redactor
 
@@ -87,10 +87,7 @@ class Journal:
         self._redactor = redactor or Redactor()
         self._lock = threading.Lock()
         check_writable_path(self.path, "--journal")
-        try:
-            self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
-        except OSError as exc:
-            raise ConfigError(f"--journal: cannot write {self.path} ({exc.strerror})") from None
+        self._handle = open_for_the_run(self.path, "--journal", "ab")
         self._syncable = stat.S_ISREG(os.fstat(self._handle.fileno()).st_mode)
 
     @classmethod

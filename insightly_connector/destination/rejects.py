@@ -20,8 +20,7 @@ from typing import Any
 
 import orjson
 
-from insightly_connector.destination.file_paths import check_writable_path
-from insightly_connector.errors import ConfigError
+from insightly_connector.destination.file_paths import check_writable_path, open_for_the_run
 from insightly_connector.redaction import Redactor
 
 
@@ -103,10 +102,7 @@ class RejectsFile:
         data = serialise(entry, self._redactor)
         with self._lock:
             if self._handle is None:
-                try:
-                    self._handle = open(self.path, "ab")  # noqa: SIM115 - kept open for the run
-                except OSError as exc:
-                    raise ConfigError(f"--rejects: cannot write {self.path} ({exc.strerror})") from None
+                self._handle = open_for_the_run(self.path, "--rejects", "ab")
             self._handle.write(data)
             self._handle.flush()
             self.count += 1

@@ -17,8 +17,7 @@ from typing import Any
 
 import orjson
 
-from insightly_connector.destination.file_paths import check_writable_path
-from insightly_connector.errors import ConfigError
+from insightly_connector.destination.file_paths import check_writable_path, open_for_the_run
 from insightly_connector.redaction import Redactor
 
 
@@ -30,10 +29,7 @@ class ResultsFile:
         self._redactor = redactor or Redactor()
         self._lock = threading.Lock()
         check_writable_path(self.path, "--results")
-        try:
-            self._handle = open(self.path, "wb")  # noqa: SIM115 - kept open for the run
-        except OSError as exc:
-            raise ConfigError(f"--results: cannot write {self.path} ({exc.strerror})") from None
+        self._handle = open_for_the_run(self.path, "--results", "wb")
 
     def write(self, line: int, *, key: dict[str, Any] | None, outcome: str, record_id: Any, attempts: int,
               source_id: Any = None, error: dict[str, Any] | None = None, from_journal: bool = False) -> None:
