@@ -2,7 +2,8 @@
 with one-line messages that name the YAML path and never show a secret value.
 
 PyYAML and jsonschema are imported where they are used: a run whose declaration was already judged
-(`validation_cache.py`) never loads them, which is most of a run's start-up."""
+(`validation_cache.py`) and whose credential passes `form_check` never loads them, which is most of a
+run's start-up."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import orjson
 
 from insightly_connector.errors import ConfigError
 from insightly_connector.spec import validation_cache
+from insightly_connector.spec.form_check import surely_valid
 
 if TYPE_CHECKING:
     import yaml
@@ -29,7 +31,10 @@ def validate_against(schema: dict, instance: Any, label: str) -> None:
     """Validate `instance` (draft-07); raise one `ConfigError` line naming the JSON path.
 
     The offending value is shown only for scalars outside properties marked secret / writeOnly, so
-    this is safe to use on credentials."""
+    this is safe to use on credentials. A document `form_check` finds valid is not shown to jsonschema:
+    it is imported only to judge what that check cannot, and to explain a failure."""
+    if surely_valid(schema, instance):
+        return
     from jsonschema import Draft7Validator
     from jsonschema.exceptions import best_match
 
