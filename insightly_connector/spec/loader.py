@@ -326,14 +326,17 @@ def _uses_parent(template: dict) -> bool:
 
 def _merge(base: Any, override: Any) -> Any:
     """Deep merge, override wins. A mapping whose `type` differs from the base's replaces it whole
-    (switching pagination to `none` must not inherit the offset parameters)."""
+    (switching pagination to `none` must not inherit the offset parameters).
+
+    The result shares values with the YAML document: it is only ever passed to `_render`, whose
+    result is made of new containers throughout, so a resource never holds a part of the document."""
     if not isinstance(base, dict) or not isinstance(override, dict):
-        return copy.deepcopy(override)
+        return override
     if "type" in base and "type" in override and base["type"] != override["type"]:
-        return copy.deepcopy(override)
-    merged = copy.deepcopy(base)
+        return override
+    merged = dict(base)
     for key, value in override.items():
-        merged[key] = _merge(merged[key], value) if key in merged else copy.deepcopy(value)
+        merged[key] = _merge(merged[key], value) if key in merged else value
     return merged
 
 

@@ -56,6 +56,25 @@ def test_defaults_are_merged_and_overrides_win(spec):
     assert instance.single_object and instance.read["pagination"]["type"] == "none"
 
 
+def test_merged_blocks_share_no_container_between_resources(spec):
+    """Defaults are merged without copying them first: each resource must still own every dict and list of
+    its merged blocks, so that a change to one resource's block can never show in another's."""
+
+    def containers(value, found):
+        if isinstance(value, (dict, list)):
+            found.add(id(value))
+            for item in value.values() if isinstance(value, dict) else value:
+                containers(item, found)
+        return found
+
+    owners: dict[int, str] = {}
+    for resource in spec.resources.values():
+        blocks = [resource.read, resource.incremental, resource.write, resource.sub_writes]
+        for container in containers(blocks, set()) - {id(blocks)}:
+            assert owners.setdefault(container, resource.name) == resource.name
+    assert len(owners) > 3 * len(spec.resources)
+
+
 def test_parent_is_attached_only_to_templates_that_address_it(spec):
     milestones = spec.resource("milestones")
     assert milestones.write["create"]["path"] == "/Projects/{parent.id}/Milestones"
