@@ -24,15 +24,17 @@ insightly-connector spec --format airbyte""",
 
 
 def run(args: argparse.Namespace) -> int:
-    import orjson
-
-    from insightly_connector.protocols.emitters import airbyte_spec
-    from insightly_connector.spec.describe import describe
     from insightly_connector.spec.loader import load_spec
 
     spec = load_spec(args.config) if args.config else load_spec()
     if args.format == "airbyte":
+        from insightly_connector.protocols.emitters import airbyte_spec
+
         sys.stdout.buffer.write(airbyte_spec(spec) + b"\n")
     else:
+        import orjson
+
+        from insightly_connector.spec.describe import describe
+
         sys.stdout.buffer.write(orjson.dumps(describe(spec), option=orjson.OPT_INDENT_2) + b"\n")
     return ExitCode.OK

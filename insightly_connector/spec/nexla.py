@@ -9,7 +9,6 @@ API declared in YAML gets its own view with no code."""
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -319,7 +318,7 @@ def _sink_description(resource: Resource, mode: str, declared: Mapping[str, Any]
 
 def _resource_parameters(spec: Spec, url: str, resource_type: str) -> list[dict]:
     """Placeholders an endpoint URL keeps beyond the auth parameters (a dynamic object's name)."""
-    auth = {field["name"] for field in credential_fields(spec.credential_form)}
+    auth = set(spec.credential_form.get("properties", {}))  # the names credential_fields gives, one per field
     names = [name for name in dict.fromkeys(_PLACEHOLDER.findall(url)) if name not in auth]
     return [{"name": name, "display_name": name.replace("_", " ").capitalize(), "data_type": "string",
              "resource_type": resource_type} for name in names]
@@ -329,8 +328,9 @@ def _resource_parameters(spec: Spec, url: str, resource_type: str) -> list[dict]
 
 
 def draft04(schema: Mapping[str, Any]) -> dict:
-    """A record schema as JSON Schema draft-04 (Nexla's Nexset schemas): the newer keywords rewritten."""
-    converted = _to_draft04(copy.deepcopy(dict(schema)) or {"type": "object"})
+    """A record schema as JSON Schema draft-04 (Nexla's Nexset schemas): the newer keywords rewritten, in
+    new containers throughout (the resource's own schema is left as it is)."""
+    converted = _to_draft04(dict(schema) or {"type": "object"})
     converted["$schema"] = DRAFT_04
     converted.setdefault("type", "object")
     converted.setdefault("properties", {})
