@@ -6,13 +6,13 @@ with INSIGHTLY_CONNECTOR_DEBUG=1, and scrubbed too."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
-import traceback
+from collections.abc import Sequence
 from typing import NoReturn
 
 from insightly_connector import __version__
-from insightly_connector.commands import check, discover, harness, probe, read, spec, ui, write
 from insightly_connector.commands.common import open_request_log
 from insightly_connector.errors import ConnectorError, ExitCode
 from insightly_connector.redaction import process_redactor
@@ -34,7 +34,8 @@ exit codes:
   4  the daily quota is spent; run again after it resets to resume
   130  interrupted (Ctrl-C)"""
 
-VERBS = (spec, check, discover, read, write, probe, harness, ui)
+#: One module of insightly_connector.commands per verb, in the order --help lists them.
+VERBS = ("spec", "check", "discover", "read", "write", "probe", "harness", "ui")
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -49,7 +50,8 @@ class ArgumentParser(argparse.ArgumentParser):
         sys.exit(ExitCode.USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """Every verb's parser, or only `verb`'s: a run imports the module of its own verb alone."""
     parser = ArgumentParser(
         prog="insightly-connector",
         description="A declarative API connector (connector.yaml): spec, check, discover, read, write, and a local "
@@ -57,18 +59,25 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=GETTING_STARTED, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for verb in VERBS:
-        verb.register(subparsers)
+    for name in [verb] if verb in VERBS else VERBS:
+        importlib.import_module(f"insightly_connector.commands.{name}").register(subparsers)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(_verb_named(argv)).parse_args(argv)
     args.observer = None
     code = _run(args)
     if args.observer is not None:
         args.observer.close(code)
     return code
+
+
+def _verb_named(argv: Sequence[str]) -> str | None:
+    """The verb the command line names: its first word that is not an option (no option before the verb
+    takes a value). None when there is none, e.g. for --help, which lists every verb."""
+    return next((word for word in argv if not word.startswith("-")), None)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -85,6 +94,8 @@ def _run(args: argparse.Namespace) -> int:
         return ExitCode.FATAL
     except Exception as exc:  # the last line of defence: never a raw traceback with secrets in it
         if os.environ.get("INSIGHTLY_CONNECTOR_DEBUG") == "1":
+            import traceback
+
             _report(traceback.format_exc())
         _report(f"internal error: {type(exc).__name__}: {exc}")
         return ExitCode.FATAL
