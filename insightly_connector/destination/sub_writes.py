@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft7Validator
-from urllib3 import encode_multipart_formdata
 
 from insightly_connector.destination.templates import Request, render_path
 from insightly_connector.destination.validation import RecordRejected, ValidatedRecord
+from insightly_connector.http.multipart import encode_form
 from insightly_connector.spec.templating import runtime_macros
 
 
@@ -42,7 +42,7 @@ class Upload:
         parts: dict[str, Any] = {self.file_field: (self.file_name, data, self.content_type)}
         parts.update({name: value for name, value in self.fields.items()})
         parts.update({"file_name": self.file_name, "content_type": self.content_type})
-        return encode_multipart_formdata(parts)
+        return encode_form(parts)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,11 @@ an answer to retry is retried (`retry`: counted attempts; `wait_out`: waited out
 rate-limited budget, with the daily quota header deciding when the day's quota is spent); any other
 answer raises the error its rule names. A request that is not idempotent (POST) is never re-sent
 after it may have reached the server: the caller gets `OutcomeUnknown` and resolves it (by a lookup)
-before deciding to send again."""
+before deciding to send again.
+
+Requests go through a `Transport` bound to the credential's validated origin (it cannot connect anywhere
+else and follows no redirect), and the limiter's turn is taken inside it, once the connection is up and
+the request built, right before the write: the send log's stamp is then as near the wire as it can be."""
 
 from __future__ import annotations
 
@@ -20,22 +24,29 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 import orjson
-import requests
 
 from insightly_connector.errors import ApiError, ConnectorError, OutcomeUnknown, QuotaExhausted, TransientError
 from insightly_connector.http.error_policy import Action, ErrorRule, exception_class
 from insightly_connector.http.limiter import RateLimiter, shared_limiter
 from insightly_connector.http.request_event import RequestEvent, RequestObserver
+from insightly_connector.http.response import Response
+from insightly_connector.http.transport import (
+    ConnectFailed,
+    ConnectTimedOut,
+    ReadTimedOut,
+    TlsFailed,
+    Transport,
+    TransportError,
+)
 from insightly_connector.redaction import process_redactor
 from insightly_connector.spec.credential import Credential
-from insightly_connector.spec.host_pinning import ForeignHostRefused, PinnedHostAdapter
+from insightly_connector.spec.host_pinning import ForeignHostRefused
 from insightly_connector.spec.http_policy import RetryPolicy
 from insightly_connector.spec.json_path import follow
 from insightly_connector.spec.loader import Spec
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 _MAX_MESSAGE_CHARS = 300
-_READ_CHUNK_BYTES = 256 * 1024
 
 
 class Client:
@@ -51,24 +62,22 @@ class Client:
         self.limiter = limiter or shared_limiter(
             credential.identity, requests_per_second(spec, credential), rate.max_in_flight,
             rate.safety_margin_seconds, store_url=credential.rate_limit_store, namespace=spec.connector["code"])
-        self._timeout = (http.connect_timeout, http.read_timeout)
         self.retry: RetryPolicy = http.retry if max_attempts is None else replace(http.retry,
                                                                                   max_attempts=max_attempts)
         self._skew = timedelta(seconds=http.clock_skew_allowance_seconds)
         for secret in credential.secrets:
             process_redactor.add(secret)
-        self._session = requests.Session()
-        self._session.trust_env = not credential.pod_base_urls.get(credential.pod)
-        self._session.headers.update({
-            "Authorization": credential.authorization,
-            "Accept": "application/json",
-            "Accept-Encoding": "gzip, deflate",
-            "User-Agent": f"{spec.connector['code']}/{spec.connector['version']}",
-        })
-        pool = max(4, self.limiter.max_in_flight * 2)
-        adapter = PinnedHostAdapter(credential.origin, pool_connections=pool, pool_maxsize=pool, max_retries=0)
-        self._session.mount("http://", adapter)
-        self._session.mount("https://", adapter)
+        self._transport = Transport(
+            credential.origin, connect_timeout=http.connect_timeout, read_timeout=http.read_timeout,
+            pool_size=max(4, self.limiter.max_in_flight * 2),
+            # the environment's proxies and CA bundle for a real pod, never for a harness override
+            use_environment=not credential.pod_base_urls.get(credential.pod),
+            headers={
+                "Authorization": credential.authorization,
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip, deflate",
+                "User-Agent": f"{spec.connector['code']}/{spec.connector['version']}",
+            })
         self._lock = threading.Lock()
         self._server_clock: tuple[datetime, float] | None = None
         self.quota_remaining: int | None = None
@@ -79,7 +88,7 @@ class Client:
         self._base_path = urlsplit(self.base_url).path.rstrip("/")
 
     def request(self, method: str, path: str, *, params: dict | None = None, json: Any = None,
-                idempotent: bool | None = None, content: tuple[bytes, str] | None = None) -> requests.Response:
+                idempotent: bool | None = None, content: tuple[bytes, str] | None = None) -> Response:
         """Send one request; return its 2xx response or raise the typed error the spec maps it to.
         `content` is a body already encoded, with its content type (a multipart upload)."""
         method = method.upper()
@@ -97,20 +106,20 @@ class Client:
         while True:
             if self.quota_remaining == 0:
                 raise QuotaExhausted(self._quota_message())
-            self.limiter.acquire(self._tell_pace_wait if self.on_wait else None)
             attempt += 1
+            turn = _Turn(self.limiter, self._tell_pace_wait if self.on_wait else None)
             try:
-                response = self._send(method, path, params, body, headers, idempotent,
+                response = self._send(method, path, params, body, headers, idempotent, turn,
                                       last=failures + 1 >= max_attempts, attempt=attempt)
             finally:
-                self.limiter.release()
+                turn.give_back()
             if response is None:
                 failures += 1
                 self._sleep(self._backoff(failures))
                 continue
             self._observe(response)
             if 200 <= response.status_code < 300:
-                return response
+                return response  # a 3xx is never followed (the transport has nowhere else to go): its rule applies
             rule = self.policy.errors.rule(response.status_code)
             if rule.retry is None:
                 raise self._api_error(method, path, response, rule)
@@ -158,7 +167,7 @@ class Client:
         return server_date + timedelta(seconds=time.monotonic() - seen_at)
 
     def close(self) -> None:
-        self._session.close()
+        self._transport.close()
 
     def __enter__(self) -> Client:
         return self
@@ -168,32 +177,23 @@ class Client:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _send(self, method: str, path: str, params: dict | None, body: bytes | None,
-              headers: dict | None, idempotent: bool, last: bool, attempt: int = 1) -> requests.Response | None:
+    def _send(self, method: str, path: str, params: dict | None, body: bytes | None, headers: dict | None,
+              idempotent: bool, turn: _Turn, last: bool, attempt: int = 1) -> Response | None:
         """One attempt. None means "failed before any answer, retry"; raises when it must stop."""
         self._count("requests")
-        sent_at = time.monotonic()
+        started = time.monotonic()
         try:
-            response = self._session.request(method, self.base_url + path, params=params, data=body,
-                                             headers=headers, timeout=self._timeout, allow_redirects=False,
-                                             stream=True)
-            # Read as requests would (its errors, its decoding), in larger pieces: its default 10 KB reads
-            # cost more CPU than everything else done with a page of records.
-            response._content = b"".join(response.iter_content(_READ_CHUNK_BYTES))
+            response = self._transport.send(method, _url(self.base_url + path, params), body=body, headers=headers,
+                                            before_write=turn.take, repeatable=idempotent)
             self._count("bytes", len(response.content))
-            self._tell_observer(method, path, params, sent_at, attempt, response=response)
+            self._tell_observer(method, path, params, turn.taken_at or started, attempt, response=response)
             return response
         except ForeignHostRefused as exc:
-            self._tell_observer(method, path, params, sent_at, attempt, error="refused: another host")
+            self._tell_observer(method, path, params, started, attempt, error="refused: another host")
             raise ConnectorError(f"{method} {path}: {exc}") from None
-        except requests.ConnectTimeout as exc:
-            failure, sent = exc, False
-        except requests.ConnectionError as exc:
-            failure, sent = exc, not _failed_before_sending(exc)
-        except (requests.Timeout, requests.exceptions.ChunkedEncodingError,
-                requests.exceptions.ContentDecodingError) as exc:
-            failure, sent = exc, True
-        self._tell_observer(method, path, params, sent_at, attempt, error=type(failure).__name__)
+        except TransportError as exc:
+            failure, sent = exc, exc.sent
+        self._tell_observer(method, path, params, turn.taken_at or started, attempt, error=failure.reason)
         origin = self.credential.origin
         reason = f"{method} {path}: {_failure_text(failure, sent)} {origin.host}:{origin.port}"
         if sent and not idempotent:
@@ -203,7 +203,7 @@ class Client:
         return None
 
     def _tell_observer(self, method: str, path: str, params: dict | None, sent_at: float, attempt: int, *,
-                       response: requests.Response | None = None, error: str | None = None) -> None:
+                       response: Response | None = None, error: str | None = None) -> None:
         """One `RequestEvent`, scrubbed: the path and query as sent, never a header."""
         observer = self.observer
         if observer is None:
@@ -223,7 +223,7 @@ class Client:
             status=status, ms=(time.monotonic() - sent_at) * 1000, attempt=attempt, error=error,
             quota_remaining=remaining, quota_limit=limit, sent_at=sent_at))
 
-    def _observe(self, response: requests.Response) -> None:
+    def _observe(self, response: Response) -> None:
         headers = response.headers
         quota = self.policy.quota
         with self._lock:
@@ -249,7 +249,7 @@ class Client:
             pace = f"{rate:g} request{'' if rate == 1 else 's'} a second"
             self.on_wait(f"waiting {seconds:.0f} s for the rate limiter ({pace})")
 
-    def _wait_before_retry(self, response: requests.Response, attempt: int) -> float:
+    def _wait_before_retry(self, response: Response, attempt: int) -> float:
         """The server's `Retry-After` in seconds (capped by the spec) if it sent one, else a backoff."""
         value = response.headers.get(self.retry.retry_after_header, "").strip()
         if value.isdigit():
@@ -265,7 +265,7 @@ class Client:
         self._count("retries")
         time.sleep(seconds)
 
-    def _api_message(self, response: requests.Response) -> str:
+    def _api_message(self, response: Response) -> str:
         text = ""
         try:
             payload = response.json()
@@ -279,12 +279,12 @@ class Client:
             text = response.text
         return process_redactor.scrub(" ".join(text.split())[:_MAX_MESSAGE_CHARS])
 
-    def _describe(self, method: str, path: str, response: requests.Response, rule: ErrorRule, tail: str) -> str:
+    def _describe(self, method: str, path: str, response: Response, rule: ErrorRule, tail: str) -> str:
         message = self._api_message(response)
         detail = f" ({message})" if message else ""
         return f"{method} {path}: HTTP {response.status_code} {rule.category}{detail}; {tail}"
 
-    def _api_error(self, method: str, path: str, response: requests.Response, rule: ErrorRule) -> ApiError:
+    def _api_error(self, method: str, path: str, response: Response, rule: ErrorRule) -> ApiError:
         message = self._api_message(response)
         text = f"{method} {path}: HTTP {response.status_code} {rule.category}" + (f": {message}" if message else "")
         if rule.read is Action.FATAL and rule.meaning:  # the run stops on it: say what it usually means
@@ -302,24 +302,50 @@ def requests_per_second(spec: Spec, credential: Credential) -> float:
     return spec.http.rate_limit.pace(credential.plan, credential.requests_per_second)
 
 
-def _failure_text(failure: Exception, sent: bool) -> str:
+class _Turn:
+    """One attempt's place in the limiter, taken by the transport right before it writes, and held
+    (in flight) until the answer is read. A repeat on a fresh connection takes a fresh turn."""
+
+    def __init__(self, limiter: RateLimiter, on_long_wait: Callable[[float], None] | None):
+        self._limiter = limiter
+        self._on_long_wait = on_long_wait
+        self._held = False
+        self.taken_at: float | None = None
+
+    def take(self) -> None:
+        self.give_back()
+        self._limiter.acquire(self._on_long_wait)
+        self._held = True
+        self.taken_at = time.monotonic()
+
+    def give_back(self) -> None:
+        if self._held:
+            self._held = False
+            self._limiter.release()
+
+
+def _url(url: str, params: dict | None) -> str:
+    """`url` with `params` added to its query as requests added them: a None value is left out, a list repeats."""
+    pairs = [(name, value) for name, values in (params or {}).items()
+             for value in (values if isinstance(values, (list, tuple)) else [values]) if value is not None]
+    if not pairs:
+        return url
+    return url + ("&" if "?" in url else "?") + urlencode(pairs)
+
+
+def _failure_text(failure: TransportError, sent: bool) -> str:
     """What went wrong on the wire, in words, to be followed by the host and port."""
-    if isinstance(failure, requests.ConnectTimeout):
+    if isinstance(failure, ConnectTimedOut):
         return "timed out connecting to"
-    if isinstance(failure, requests.Timeout):
+    if isinstance(failure, ReadTimedOut):
         return "no answer in time from"
-    if isinstance(failure, requests.ConnectionError) and not sent:
+    if isinstance(failure, TlsFailed):
+        return "the TLS handshake failed with"
+    if isinstance(failure, ConnectFailed) and not sent:
         return "could not connect to"
-    return f"the connection broke ({type(failure).__name__}) with"
+    return f"the connection broke ({failure.reason}) with"
 
 
-def _header_int(response: requests.Response, name: str) -> int | None:
+def _header_int(response: Response, name: str) -> int | None:
     value = response.headers.get(name, "")
     return int(value) if value.lstrip("-").isdigit() else None
-
-
-def _failed_before_sending(exc: requests.ConnectionError) -> bool:
-    """True when the connection was never established, so the request cannot have been applied."""
-    text = repr(exc)
-    return any(marker in text for marker in ("NewConnectionError", "Connection refused", "NameResolutionError",
-                                             "Failed to establish"))

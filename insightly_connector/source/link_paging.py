@@ -19,9 +19,8 @@ from insightly_connector.source.pages import ListRequest, Page, Pages, ResumePoi
 from insightly_connector.spec.json_path import follow
 
 if TYPE_CHECKING:
-    import requests
-
     from insightly_connector.http.client import Client
+    from insightly_connector.http.response import Response
 
 _LINK_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*\brel="?next"?', re.IGNORECASE)
 
@@ -57,7 +56,7 @@ class _Linked:
                 return
             path, params = following
 
-    def _next(self, client: Client, body: Any, response: requests.Response, request: ListRequest,
+    def _next(self, client: Client, body: Any, response: Response, request: ListRequest,
               params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         raise NotImplementedError
 
@@ -73,7 +72,7 @@ class NextTokenPaging(_Linked):
     def compile(cls, config: Mapping[str, Any]) -> NextTokenPaging:
         return cls(config.get("limit_param"), config.get("page_size"), config["token_path"], config["token_param"])
 
-    def _next(self, client: Client, body: Any, response: requests.Response, request: ListRequest,
+    def _next(self, client: Client, body: Any, response: Response, request: ListRequest,
               params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         token = follow(body, self.token_path)
         if token in (None, ""):
@@ -92,7 +91,7 @@ class NextLinkPaging(_Linked):
     def compile(cls, config: Mapping[str, Any]) -> NextLinkPaging:
         return cls(config.get("limit_param"), config.get("page_size"), config.get("link_path"))
 
-    def _next(self, client: Client, body: Any, response: requests.Response, request: ListRequest,
+    def _next(self, client: Client, body: Any, response: Response, request: ListRequest,
               params: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
         if self.link_path:
             link = follow(body, self.link_path)

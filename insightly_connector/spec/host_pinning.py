@@ -1,12 +1,12 @@
-"""Where the key may go: one strict reading of a base URL, and a transport that sends nowhere else.
+"""Where the key may go: one strict reading of a base URL, bound to the one origin it names.
 
 A URL that two parsers read differently is how a key reaches a host nobody checked
-(`http://a\\@b/` is host `b` to `urllib.parse` but host `a` to urllib3, which opens the socket).
-So a base URL is accepted only in a plain form (scheme, host, optional port, optional path: no
-userinfo, query, fragment, backslash, whitespace or percent-escapes in the host) and only when the
-standard library and the transport's own parser agree on its host and port. The connection host
-is then pinned: `PinnedHostAdapter` refuses to send any request whose URL, as the transport reads
-it, names another scheme, host or port."""
+(`http://a\\@b/` is host `b` to `urllib.parse` but host `a` to urllib3). So a base URL is accepted
+only in a plain form (scheme, host, optional port, optional path: no userinfo, query, fragment,
+backslash, whitespace or percent-escapes in the host) and only when that strict reading and the
+standard library's agree on its host and port. The result is an `Origin`, and the HTTP transport
+(`http/transport.py`) is built for that origin alone: it never parses a host out of a URL to decide
+where to connect, and it refuses (`ForeignHostRefused`) any request URL that names another one."""
 
 from __future__ import annotations
 
@@ -14,9 +14,6 @@ import ipaddress
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
-
-from requests.adapters import HTTPAdapter
-from urllib3.util import parse_url
 
 from insightly_connector.errors import ConfigError
 from insightly_connector.redaction import process_redactor
@@ -67,7 +64,7 @@ def parse_base_url(text: object, field: str) -> tuple[Origin, str]:
         except ValueError:
             raise ConfigError(f"{field}: {shown(text)} has no valid IPv6 address between the brackets") from None
     origin = Origin(scheme, host, port)
-    if _transport_origin(text) != origin or _stdlib_origin(text) != origin:
+    if url_origin(text) != origin:
         raise ConfigError(f"{field}: {shown(text)} is refused: URL parsers disagree on its host")
     return origin, match.group("path") or ""
 
@@ -107,37 +104,14 @@ class ForeignHostRefused(Exception):
     """A request was about to leave for a host the credential was not validated for."""
 
 
-class PinnedHostAdapter(HTTPAdapter):
-    """A transport adapter that sends only to one origin, as the transport itself reads each URL."""
-
-    def __init__(self, origin: Origin, **kwargs: object):
-        self.origin = origin
-        super().__init__(**kwargs)
-
-    def send(self, request, *args, **kwargs):
-        if _transport_origin(request.url) != self.origin:
-            raise ForeignHostRefused("a request to a host other than the credential's validated host was refused")
-        return super().send(request, *args, **kwargs)
-
-
-def _transport_origin(url: str) -> Origin | None:
-    try:
-        parsed = parse_url(url)
-    except Exception:  # urllib3 raises LocationParseError and ValueError subclasses alike
-        return None
-    if parsed.auth or not parsed.scheme or not parsed.host:
-        return None
-    scheme = parsed.scheme.lower()
-    return Origin(scheme, parsed.host.lower().strip("[]"), parsed.port or (443 if scheme == "https" else 80))
-
-
-def _stdlib_origin(url: str) -> Origin | None:
+def url_origin(url: str) -> Origin | None:
+    """The origin the standard library reads in `url`; None for a URL with a user name or no host."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         return None
-    if parts.username is not None or not parts.hostname:
+    if parts.username is not None or parts.password is not None or not parts.hostname:
         return None
     scheme = parts.scheme.lower()
     return Origin(scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80))
