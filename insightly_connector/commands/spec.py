@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from insightly_connector.commands.common import verb_parser
 from insightly_connector.errors import ExitCode
+
+if TYPE_CHECKING:
+    from insightly_connector.spec.loader import Spec
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,17 +28,19 @@ insightly-connector spec --format airbyte""",
 
 
 def run(args: argparse.Namespace) -> int:
-    from insightly_connector.spec.loader import load_spec
+    from insightly_connector.spec.printed_spec import printed_spec
 
-    spec = load_spec(args.config) if args.config else load_spec()
-    if args.format == "airbyte":
+    sys.stdout.buffer.write(printed_spec(args.config, args.format, lambda spec: render(spec, args.format)))
+    return ExitCode.OK
+
+
+def render(spec: Spec, output_format: str) -> bytes:
+    if output_format == "airbyte":
         from insightly_connector.protocols.emitters import airbyte_spec
 
-        sys.stdout.buffer.write(airbyte_spec(spec) + b"\n")
-    else:
-        import orjson
+        return airbyte_spec(spec) + b"\n"
+    import orjson
 
-        from insightly_connector.spec.describe import describe
+    from insightly_connector.spec.describe import describe
 
-        sys.stdout.buffer.write(orjson.dumps(describe(spec), option=orjson.OPT_INDENT_2) + b"\n")
-    return ExitCode.OK
+    return orjson.dumps(describe(spec), option=orjson.OPT_INDENT_2) + b"\n"

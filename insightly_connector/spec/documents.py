@@ -7,9 +7,10 @@ run's start-up."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from jsonschema.exceptions import ValidationError
 
 _SECRET_MARKERS = ("secret", "airbyte_secret", "writeOnly")
+_RECORDINGS: list[list[Path]] = []  # the lists of the `files_read` blocks that are open
 _SAFE_MESSAGES = frozenset({"required", "additionalProperties", "dependencies"})
 
 
@@ -45,6 +47,24 @@ def validate_against(schema: dict, instance: Any, label: str) -> None:
     reveal = not _is_secret(schema, error)
     prefix = f"{label}: {location}: " if location else f"{label}: "
     raise ConfigError(prefix + _explain(error, reveal))
+
+
+@contextlib.contextmanager
+def files_read() -> Iterator[list[Path]]:
+    """The files read here while the block runs (every file of a spec is): what a result built from them
+    depends on. A block open on another thread may see more files than its own, never fewer."""
+    files: list[Path] = []
+    _RECORDINGS.append(files)
+    try:
+        yield files
+    finally:
+        _RECORDINGS.remove(files)
+
+
+def _file_bytes(path: Path) -> bytes:
+    for files in _RECORDINGS:
+        files.append(path)
+    return path.read_bytes()
 
 
 @functools.cache
@@ -96,7 +116,7 @@ def load_declaration(path: Path, meta_schema_path: Path, meta_label: str) -> dic
 
 def _read_bytes(path: Path, label: str | None = None) -> bytes:
     try:
-        return path.read_bytes()
+        return _file_bytes(path)
     except OSError as exc:
         where = f"{label}: {path.name}" if label else path.name
         raise ConfigError(f"{where}: cannot be read ({exc.strerror or exc})") from None
@@ -107,7 +127,7 @@ def read_yaml(path: Path, raw: bytes | None = None) -> dict:
 
     label = path.name
     try:
-        text = (raw if raw is not None else path.read_bytes()).decode("utf-8")
+        text = (raw if raw is not None else _file_bytes(path)).decode("utf-8")
     except OSError as exc:
         raise ConfigError(f"{label}: cannot be read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
@@ -127,7 +147,7 @@ def read_yaml(path: Path, raw: bytes | None = None) -> dict:
 
 def read_json(path: Path, label: str) -> dict:
     try:
-        raw = path.read_bytes()
+        raw = _file_bytes(path)
     except OSError as exc:
         raise ConfigError(f"{label}: {path.name} cannot be read ({exc.strerror or exc})") from None
     return _json_object(raw, path, label)
