@@ -13,7 +13,6 @@ import argparse
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from insightly_connector.commands.common import (
@@ -247,4 +246,6 @@ def _is_redirect(exc: ApiError) -> bool:
 
 
 def _now() -> str:
+    from datetime import datetime, timezone
+
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")

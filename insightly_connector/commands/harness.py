@@ -5,11 +5,8 @@ SIGTERM. Its options are the emulator's own; the runner never reads them. It pri
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import signal
 import sys
-import threading
 from typing import Any
 
 from insightly_connector.commands.common import add_port_argument, verb_parser
@@ -124,6 +121,10 @@ def _sizes(values: list[str]) -> dict[str, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+    import signal
+    import threading
+
     from insightly_connector.destination.file_paths import check_writable_path
     from insightly_connector.harness import Harness  # keeps the emulator out of every other verb's start-up
 

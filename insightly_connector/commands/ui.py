@@ -4,9 +4,7 @@ or SIGTERM. The URL is printed as the harness prints its own."""
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 
 from insightly_connector.commands.common import add_port_argument, parse_pod_base_urls, verb_parser
 from insightly_connector.errors import ConfigError, ExitCode
@@ -33,6 +31,9 @@ insightly-connector ui --port 8700 --pod-base-url na1=http://127.0.0.1:8765/v3.1
 
 
 def run(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
     from insightly_connector.spec.loader import load_spec  # the server loads only for this verb
     from insightly_connector.ui.app import UiApp
     from insightly_connector.ui.server import UiServer
