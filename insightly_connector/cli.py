@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from insightly_connector import __version__
+from insightly_connector.commands import VERBS
 from insightly_connector.commands.common import open_request_log
 from insightly_connector.errors import ConnectorError, ExitCode
 from insightly_connector.redaction import process_redactor
@@ -34,9 +35,6 @@ exit codes:
   4  the daily quota is spent; run again after it resets to resume
   130  interrupted (Ctrl-C)"""
 
-#: One module of insightly_connector.commands per verb, in the order --help lists them.
-VERBS = ("spec", "check", "discover", "read", "write", "probe", "harness", "ui")
-
 
 class ArgumentParser(argparse.ArgumentParser):
     """argparse with one-line errors: the problem and where to find the usage, not the whole usage block.
@@ -51,7 +49,8 @@ class ArgumentParser(argparse.ArgumentParser):
 
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
-    """Every verb's parser, or only `verb`'s: a run imports the module of its own verb alone."""
+    """`verb`'s whole parser (from its module, the only one imported) and every other verb's name and
+    summary, which is all the top-level --help and a usage error show of them."""
     parser = ArgumentParser(
         prog="insightly-connector",
         description="A declarative API connector (connector.yaml): spec, check, discover, read, write, and a local "
@@ -59,8 +58,11 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
         epilog=GETTING_STARTED, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for name in [verb] if verb in VERBS else VERBS:
-        importlib.import_module(f"insightly_connector.commands.{name}").register(subparsers)
+    for name, summary in VERBS.items():
+        if name == verb:
+            importlib.import_module(f"insightly_connector.commands.{name}").register(subparsers)
+        else:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _verb_named(argv: Sequence[str]) -> str | None:
     """The verb the command line names: its first word that is not an option (no option before the verb
-    takes a value). None when there is none, e.g. for --help, which lists every verb."""
+    takes a value). None when there is none, e.g. for --help."""
     return next((word for word in argv if not word.startswith("-")), None)
 
 

@@ -107,7 +107,7 @@ def check(spec: Spec, credential: Credential, *, probe_resources: bool = True,
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "check", summary="verify the credential (GET the check request) and probe access",
+        subparsers, "check",
         description="Verify the credential, then probe each resource with a one-record read. The result is JSON "
                     "on stdout; resources the key may not read are warnings on stderr, not failures.",
         examples="""insightly-connector check --credential credential.json

@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from insightly_connector.commands import VERBS
 from insightly_connector.errors import ConfigError, ExitCode
 
 _HELP_WIDTH = 100  # the description is wrapped here; examples and exit codes keep their own lines
@@ -18,13 +19,15 @@ if TYPE_CHECKING:
     from insightly_connector.spec.loader import Spec
 
 
-def verb_parser(subparsers: argparse._SubParsersAction, name: str, *, summary: str, description: str,
+def verb_parser(subparsers: argparse._SubParsersAction, name: str, *, summary: str | None = None, description: str,
                 examples: str, exit_codes: Mapping[ExitCode, str]) -> argparse.ArgumentParser:
-    """A verb's parser whose --help ends with examples and the exit codes the verb can end with."""
+    """A verb's parser whose --help ends with examples and the exit codes the verb can end with. A verb's
+    summary is its line in `VERBS`; an action under a verb (probe's) gives its own."""
     lines = ["examples:", *(f"  {line}" for line in examples.strip().splitlines()), "", "exit codes:"]
     lines += [f"  {int(code)}  {meaning}" for code, meaning in sorted(exit_codes.items())]
-    return subparsers.add_parser(name, help=summary, description=textwrap.fill(description, _HELP_WIDTH),
-                                 epilog="\n".join(lines), formatter_class=argparse.RawDescriptionHelpFormatter)
+    return subparsers.add_parser(name, help=VERBS[name] if summary is None else summary,
+                                 description=textwrap.fill(description, _HELP_WIDTH), epilog="\n".join(lines),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser, *, file_only: bool = False) -> None:

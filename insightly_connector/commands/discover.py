@@ -26,7 +26,7 @@ insightly-connector discover --credential cred.json --resources contacts,leads -
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "discover", summary="list resources with schemas (live custom fields) and capabilities",
+        subparsers, "discover",
         description="The catalog: every resource with its record schema (custom fields read live), primary key, "
                     "cursor and what can be done with it. --format table prints one line per resource instead.",
         examples=EXAMPLES,

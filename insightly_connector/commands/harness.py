@@ -16,7 +16,7 @@ from insightly_connector.harness.plans import DAILY_QUOTAS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "harness", summary="run the bundled API emulator on 127.0.0.1",
+        subparsers, "harness",
         description="Serve the bundled emulated API on 127.0.0.1 (see docs/harness.md) until Ctrl-C. Control it "
                     "over HTTP at <url>/__harness. It prints a ready credential for this instance.",
         examples="""\

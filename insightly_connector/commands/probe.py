@@ -28,7 +28,7 @@ DEFAULT_SAMPLE_SIZE = 10
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "probe", summary="Nexla's probe: validate a credential before saving it, sample an endpoint",
+        subparsers, "probe",
         description="Nexla's probe actions for an api-kind connector; each answers one JSON object on stdout in "
                     "Nexla's shape ({ok: true, ...} or {ok: false, error, detail}).",
         examples="""\

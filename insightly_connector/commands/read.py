@@ -31,7 +31,7 @@ insightly-connector read --credential cred.json --output out/ --state state.json
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "read", summary="read resources (full or incremental) to stdout or files",
+        subparsers, "read",
         description="Read resources page by page. With --state, resources with a cursor are read incrementally "
                     "after the first run, and an interrupted run resumes where it stopped. With --output DIR, "
                     "a full read rewrites <resource>.jsonl and an incremental or resumed read appends to it. "

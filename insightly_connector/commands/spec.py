@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "spec", summary="print the connector spec and credential form",
+        subparsers, "spec",
         description="The connector's identity, credential form (JSON Schema with UI hints) and endpoints; "
                     "needs no credential and sends no request.",
         examples="""\

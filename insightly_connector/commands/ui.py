@@ -12,7 +12,7 @@ from insightly_connector.errors import ConfigError, ExitCode
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "ui", summary="serve the credential form, resource browser and sync reports on 127.0.0.1",
+        subparsers, "ui",
         description="Serve pages on 127.0.0.1: the credential form (Test runs check, Save writes the file 0600), "
                     "a resource browser with sample reads, and reports of the runs under --runs.",
         examples="""\

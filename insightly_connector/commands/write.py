@@ -29,8 +29,7 @@ from insightly_connector.wording import count_of
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = verb_parser(
-        subparsers, "write", summary="create, update, upsert or delete records (JSON lines, Airbyte or Singer "
-                                     "RECORD messages)",
+        subparsers, "write",
         description="Send records to one resource, one request per record, paced within the rate limit. With "
                     "--journal a stopped write resumes where it stopped; rejected records go to the rejects "
                     "file with the reason.",

@@ -61,17 +61,19 @@ def test_building_the_verbs_parsers_imports_nothing_heavy():
 
 
 def _help(verb: str) -> str:
-    parser = build_parser()
+    parser = build_parser(verb)
     action = next(a for a in parser._actions if a.dest == "verb")
     return action.choices[verb].format_help()
 
 
-def test_a_verb_imports_no_other_verbs_module():
-    """`spec` prints without the other verbs' modules (start-up is what it costs); its output is the same."""
-    probe = ("import sys, json\nfrom insightly_connector.cli import main\nsys.argv = ['insightly-connector', 'spec', "
-             "'--format', 'airbyte']\ncode = main()\nprint(json.dumps([m for m in sys.modules "
-             "if m.startswith('insightly_connector.commands.')]), file=sys.stderr)\nsys.exit(code)")
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
-    commands = sorted(json.loads(done.stderr))
-    assert commands == ["insightly_connector.commands.common", "insightly_connector.commands.spec"]
-    assert json.loads(done.stdout)["type"] == "SPEC"
+@pytest.mark.parametrize(("argv", "modules"), [(["spec", "--format", "airbyte"], ["common", "spec"]),
+                                               (["--help"], ["common"]), (["read", "--help"], ["common", "read"])])
+def test_a_command_line_imports_no_other_verbs_module(argv, modules):
+    """A verb's run, and the top-level --help, load no other verb's module (start-up is what they cost)."""
+    probe = ("import sys, json\nfrom insightly_connector.cli import main\ntry:\n    code = main(sys.argv[1:])\n"
+             "except SystemExit as exit:\n    code = exit.code\nprint(json.dumps(sorted(m for m in sys.modules "
+             "if m.startswith('insightly_connector.commands.'))), file=sys.stderr)\nsys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert json.loads(done.stderr.splitlines()[-1]) == [f"insightly_connector.commands.{name}" for name in modules]
+    assert done.stdout.strip()
