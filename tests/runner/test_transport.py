@@ -4,6 +4,7 @@ proxy's CONNECT tunnel, and a redirect that must not take the key anywhere."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import shutil
 import socket
@@ -322,6 +323,29 @@ def test_no_answer_within_the_read_timeout(serve, spec):
     server = serve(lambda n, seen: Act(then="keep"))  # reads the request, never answers
     with transport_to(server, read_timeout=0.3) as transport, pytest.raises(ReadTimedOut):
         transport.send("GET", server.url + "/x")
+    impatient = dataclasses.replace(spec, http=dataclasses.replace(spec.http, read_timeout=0.3))
+    with client_to(impatient, server) as client, pytest.raises(TransientError) as caught:
+        client.request("GET", "/Contacts")
+    assert f"no answer in time from 127.0.0.1:{server.port}" in str(caught.value)
+
+
+def test_threads_share_the_pool_without_mixing_answers(serve):
+    server = serve(lambda n, seen: Act(answer(body=seen.line.split()[1].encode())))
+    answers: list[tuple[str, bytes]] = []
+
+    def fetch(worker: int) -> None:
+        for n in range(10):
+            path = f"/w{worker}/{n}"
+            answers.append((path, transport.send("GET", server.url + path).content))
+
+    with transport_to(server) as transport:
+        workers = [threading.Thread(target=fetch, args=(worker,)) for worker in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=30)
+    assert len(answers) == 40 and all(path.encode() == body for path, body in answers)
+    assert server.connections <= 4
 
 
 # -- where requests may go -----------------------------------------------------------------------------
