@@ -33,6 +33,7 @@ from insightly_connector.http.response import Response
 from insightly_connector.http.transport import (
     ConnectFailed,
     ConnectTimedOut,
+    ProxyFailed,
     ReadTimedOut,
     TlsFailed,
     Transport,
@@ -339,6 +340,8 @@ def _failure_text(failure: TransportError, sent: bool) -> str:
         return "timed out connecting to"
     if isinstance(failure, ReadTimedOut):
         return "no answer in time from"
+    if isinstance(failure, ProxyFailed):
+        return "could not connect through the environment's proxy (HTTPS_PROXY) to"
     if isinstance(failure, TlsFailed):
         return "the TLS handshake failed with"
     if isinstance(failure, ConnectFailed) and not sent:

@@ -61,6 +61,12 @@ class TlsFailed(ConnectFailed):
     reason = "SSLError"
 
 
+class ProxyFailed(ConnectFailed):
+    """The environment's proxy could not be reached, or refused the tunnel (a 407, a 403)."""
+
+    reason = "ProxyError"
+
+
 class ReadTimedOut(TransportError):
     """The request was written; no answer's head came within the read timeout."""
 
@@ -177,8 +183,8 @@ class Transport:
             raise ConnectTimedOut("timed out connecting") from None
         except ssl.SSLError as exc:
             raise TlsFailed(f"TLS handshake: {exc}") from None
-        except OSError as exc:  # refused, no such host, unreachable, the proxy refused the tunnel
-            raise ConnectFailed(repr(exc)) from None
+        except OSError as exc:  # refused, no such host, unreachable
+            raise (ProxyFailed if self._proxy else ConnectFailed)(repr(exc)) from None
         connection.sock.settimeout(self._timeouts[1])
 
     # -- where a request may go ----------------------------------------------------------------

@@ -29,7 +29,7 @@ from insightly_connector.http.multipart import encode_form
 from insightly_connector.http.transport import (
     BodyTruncated,
     BodyUndecodable,
-    ConnectFailed,
+    ProxyFailed,
     ReadTimedOut,
     TlsFailed,
     Transport,
@@ -390,23 +390,40 @@ class Proxy:
         self.server.close()
 
 
-def test_a_real_pods_https_goes_through_the_environments_proxy_as_a_connect_tunnel(monkeypatch):
+@pytest.fixture
+def refusing_proxy(monkeypatch) -> Iterator[Proxy]:
+    """HTTPS_PROXY names a loopback proxy (with a user and password) that refuses every tunnel."""
     proxy = Proxy()
-    try:
-        monkeypatch.setenv("HTTPS_PROXY", f"http://someone:s%40cret@127.0.0.1:{proxy.server.port}")
-        monkeypatch.delenv("NO_PROXY", raising=False)
-        monkeypatch.delenv("no_proxy", raising=False)
-        origin = Origin("https", "api.pod.example.invalid", 443)
-        with Transport(origin, connect_timeout=IO_SECONDS, read_timeout=IO_SECONDS, pool_size=2,
-                       headers={"Authorization": f"Basic {KEY}"}, use_environment=True) as transport, \
-                pytest.raises(ConnectFailed):
+    monkeypatch.setenv("HTTPS_PROXY", f"http://someone:s%40cret@127.0.0.1:{proxy.server.port}")
+    for name in ("NO_PROXY", "no_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    yield proxy
+    proxy.close()
+
+
+def test_a_real_pods_https_goes_through_the_environments_proxy_as_a_connect_tunnel(refusing_proxy):
+    origin = Origin("https", "api.pod.example.invalid", 443)
+    with Transport(origin, connect_timeout=IO_SECONDS, read_timeout=IO_SECONDS, pool_size=2,
+                   headers={"Authorization": f"Basic {KEY}"}, use_environment=True) as transport:
+        # checked before anything is sent, so that a regression cannot reach past loopback
+        assert transport._proxy_for_origin()[:2] == ("127.0.0.1", refusing_proxy.server.port)
+        with pytest.raises(ProxyFailed):
             transport.send("GET", "https://api.pod.example.invalid/v3.1/Users/Me")
-    finally:
-        proxy.close()
-    [seen] = proxy.server.seen
+    [seen] = refusing_proxy.server.seen
     assert seen.line == "CONNECT api.pod.example.invalid:443 HTTP/1.0"
     assert b"Proxy-Authorization: Basic c29tZW9uZTpzQGNyZXQ=" in seen.raw  # someone:s@cret
     assert KEY.encode() not in seen.raw
+
+
+def test_the_client_of_a_real_pod_uses_the_proxy_and_says_so(refusing_proxy, spec):
+    with Client(spec, load_credential({"name": "t", "api_key": KEY, "pod": "na1"}, spec),
+                limiter=UnlimitedLimiter(2), max_attempts=1) as client:
+        assert client._transport._proxy_for_origin()[:2] == ("127.0.0.1", refusing_proxy.server.port)
+        with pytest.raises(TransientError) as caught:
+            client.request("GET", "/Users/Me")
+    host = client.credential.origin.host
+    assert f"could not connect through the environment's proxy (HTTPS_PROXY) to {host}:443" in str(caught.value)
+    assert [seen.line for seen in refusing_proxy.server.seen] == [f"CONNECT {host}:443 HTTP/1.0"]
 
 
 def test_no_proxy_and_a_harness_override_bypass_the_proxy(monkeypatch, serve):
