@@ -35,6 +35,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def render(spec: Spec, output_format: str) -> bytes:
+    """What the verb prints: the Nexla-style description (json) or an Airbyte SPEC message."""
     if output_format == "airbyte":
         from insightly_connector.protocols.emitters import airbyte_spec
 
