@@ -65,7 +65,7 @@ def credentials(draw) -> dict:
     return fields
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(credential=credentials())
 def test_on_the_shipped_form_the_check_agrees_with_jsonschema(spec, credential):
     form = spec.credential_form
@@ -96,7 +96,7 @@ _INSTANCES = st.recursive(
     max_leaves=6)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(schema=_SUBSCHEMAS, instance=_INSTANCES)
 def test_a_yes_is_always_jsonschemas_yes(schema, instance):
     if surely_valid(schema, instance):
