@@ -21,6 +21,7 @@ reached the server is never sent twice here."""
 from __future__ import annotations
 
 import http.client
+import os
 import select
 import ssl
 import threading
@@ -28,7 +29,7 @@ import zlib
 from collections.abc import Callable, Mapping
 from urllib.parse import quote, unquote, urlsplit
 
-from insightly_connector.http.response import Response
+from insightly_connector.http.response import Headers, Response
 from insightly_connector.spec.host_pinning import ForeignHostRefused, Origin, url_origin
 
 READ_CHUNK_BYTES = 256 * 1024  # one read of a body; small reads cost more CPU than the page's records
@@ -174,7 +175,7 @@ class Transport:
             raise _DeadBeforeAnswer(ConnectionBroke(f"closed before answering: {exc!r}")) from None
         except (OSError, http.client.HTTPException) as exc:
             raise ConnectionBroke(f"reading the answer's head: {exc!r}") from None
-        return Response(answer.status, answer.msg, _read_body(answer))
+        return Response(answer.status, Headers(answer.msg.items()), _read_body(answer))
 
     def _connect(self, connection: http.client.HTTPConnection) -> None:
         try:
@@ -355,8 +356,6 @@ def _dropped(connection: http.client.HTTPConnection) -> bool:
 
 def _ca_bundle(use_environment: bool) -> str | None:
     if use_environment:
-        import os
-
         for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
             if os.environ.get(name):
                 return os.environ[name]

@@ -247,6 +247,17 @@ def test_a_body_shorter_than_its_length_is_truncated_not_short(serve):
         transport.send("GET", server.url + "/x")
 
 
+def test_headers_ignore_case_and_a_repeated_header_keeps_every_value(serve):
+    links = {"Link": '<https://x/prev>; rel="prev"', "link": '<https://x/next>; rel="next"'}
+    server = serve(lambda n, seen: Act(answer(headers={**links, "Content-Type": "text/plain; charset=latin-1"},
+                                              body="café".encode("latin-1"))))
+    with transport_to(server) as transport:
+        response = transport.send("GET", server.url + "/x")
+    assert response.headers.get("LINK") == '<https://x/prev>; rel="prev", <https://x/next>; rel="next"'
+    assert "content-length" in response.headers and response.headers["Content-Length"] == "4"
+    assert response.text == "café"
+
+
 # -- kept-alive connections ----------------------------------------------------------------------------
 
 
