@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from insightly_connector.http.send_log import KEEP, MAX_AHEAD_SECONDS, next_send_wait
+from insightly_connector.http.send_log import KEEP, MAX_AHEAD_SECONDS, moved_later, next_send_wait
 
 _HEADER = struct.Struct("<dI")  # paused_until, number of send times that follow
 _TIME = struct.Struct("<d")
@@ -66,17 +66,30 @@ class FileSendLog:
     def _lock_file(self) -> None:
         fcntl.flock(self._descriptor(), fcntl.LOCK_EX)
 
-    def try_send(self, capacity: int, window: float) -> float:
+    def try_send(self, capacity: int, window: float) -> tuple[float, float]:
+        with self._lock:
+            self._lock_file()
+            try:
+                now = time.monotonic()  # taken with the lock held: no other process stamps in between
+                paused_until, sent = self._read(now)
+                wait = next_send_wait(sent, paused_until, now, capacity, window)
+                if wait > 0.0:
+                    return wait, 0.0
+                sent.append(now)
+                self._write(paused_until, sent[-KEEP:])
+                return 0.0, now
+            finally:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def move_later(self, stamp: float, by: float, to: float) -> None:
         with self._lock:
             self._lock_file()
             try:
                 now = time.monotonic()
                 paused_until, sent = self._read(now)
-                wait = next_send_wait(sent, paused_until, now, capacity, window)
-                if wait == 0.0:
-                    sent.append(now)
-                    self._write(paused_until, sent[-KEEP:])
-                return wait
+                moved = moved_later(sent, stamp + by, stamp + to, now)
+                if moved is not None:
+                    self._write(paused_until, moved)
             finally:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
 

@@ -5,17 +5,24 @@ It paces proactively, so that 429s are rare rather than routine: no more than `r
 sends in any window of one second plus a safety margin (which absorbs scheduling jitter between our
 send and the server's arrival), and no more than `max_in_flight` requests outstanding from this
 process. The window is counted in a send log (`send_log.py`) that lives where the budget is shared.
-The margin starts small, because every millisecond of it is throughput lost, and widens each time a
-429 shows that the server saw requests closer together than they were sent. A 429 pauses every
-sender that shares the log, not just the one that received it."""
+The margin is small, because every millisecond of it is throughput lost. A delay larger than the
+margin shows in the answer: a request answered later than this process's quickest answer by more
+than the margin may have been counted that much later, so its logged time is moved later by the
+difference, and the sends a window after it (from any process sharing the log) wait for it. A 429
+still widens the margin, and pauses every sender that shares the log, not just the one that
+received it."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from insightly_connector.errors import TransientError
 from insightly_connector.http.send_log import MemorySendLog, SendLogStore
 
 _WINDOW_SECONDS = 1.0
@@ -23,12 +30,30 @@ _MARGIN_STEP_SECONDS = 0.02  # widening per 429 received
 _MAX_MARGIN_SECONDS = 0.1
 _NARROW_AFTER_SENDS = 100  # sends without a 429 before the margin steps back towards its start
 _LONG_WAIT_SECONDS = 1.0
+_MOVE_STEP_SECONDS = 0.001  # a logged time is moved only by at least this much (each move is a store write)
+#: Until a process has had this many answers it knows no quickest to compare with (its first requests
+#: meet a cold connection and, when several processes start together, a busy machine): each of these
+#: answers counts as late by all its time beyond the margin, as the server may have counted the request
+#: as late as it answered.
+_ANSWERS_BEFORE_A_QUICKEST = 3
+
+
+@dataclass
+class _Answered:
+    """One of this process's recent sends, with what its answer showed."""
+
+    stamp: float  # its time in the send log (the store's own units)
+    elapsed: float  # from the turn's grant to its release (the answer read)
+    answered_at: float  # time.monotonic() of the release
+    moved: float = 0.0  # seconds its logged time has been moved later so far
 
 
 class RateLimiter:
     """A sliding one-second window over a (possibly shared) send log, plus this process's in-flight cap.
 
-    Thread-safe. One thread of the process at a time asks the log for a turn; the others wait for it."""
+    Thread-safe. One thread of the process at a time asks the log for a turn; the others wait for it.
+    A thread calls `release()` once the answer to its turn is read: the time between the two is what
+    shows a late arrival."""
 
     def __init__(self, requests_per_second: float, max_in_flight: int = 4, safety_margin_seconds: float = 0.02,
                  *, store: SendLogStore | None = None):
@@ -43,6 +68,12 @@ class RateLimiter:
         self._in_flight = 0
         self._slots = threading.Condition()
         self._turn = threading.Lock()
+        self._grants = threading.local()  # this thread's turn: (its logged time, when it was granted)
+        self._answers = threading.Lock()
+        self._recent: deque[_Answered] = deque()
+        self._elapsed: deque[float] = deque(maxlen=2 * self.capacity)  # the last answers' times
+        self._quickest = math.inf
+        self._answer_count = 0
 
     def acquire(self, on_long_wait: Callable[[float], None] | None = None) -> None:
         """Block until one more request may be sent, then count it as sent and in flight.
@@ -62,8 +93,10 @@ class RateLimiter:
         told = on_long_wait is None
         with self._turn:
             while True:
-                wait = self.store.try_send(self.capacity, self.window)
+                wait, stamp = self.store.try_send(self.capacity, self.window)
                 if wait <= 0:
+                    # timed after the store answers, so that a move never carries a send past "now"
+                    self._grants.turn = (stamp, time.monotonic())
                     self._sent_quietly()
                     return
                 if not told and wait >= _LONG_WAIT_SECONDS:
@@ -80,10 +113,42 @@ class RateLimiter:
             self._sends_since_throttled = 0
 
     def release(self) -> None:
-        """The request has its answer (or failed): free its in-flight slot."""
+        """The request has its answer (or failed): free its in-flight slot, and move its logged time
+        later if the answer came late."""
+        turn = getattr(self._grants, "turn", None)
+        self._grants.turn = None
         with self._slots:
             self._in_flight -= 1
             self._slots.notify()
+        if turn is not None:
+            self._answered(turn[0], time.monotonic() - turn[1])
+
+    def _answered(self, stamp: float, elapsed: float) -> None:
+        """The answer took `elapsed` seconds. What it took beyond this process's quickest recent answer
+        is an upper bound on how late the server may have counted the send (it cannot count a request
+        after answering it); the margin covers that much, the rest moves the logged time later. The
+        quickest is over the last few answers (one quick failure does not make every answer look late
+        for long), and when it changes, the answers of the last windows are judged again."""
+        now = time.monotonic()
+        with self._answers:
+            while self._recent and self._recent[0].answered_at < now - 2 * self.window:
+                self._recent.popleft()  # two windows after its send, no send waits for it any more
+            answered = _Answered(stamp, elapsed, now)
+            self._recent.append(answered)
+            self._elapsed.append(elapsed)
+            self._answer_count += 1
+            quickest = min(self._elapsed) if self._answer_count > _ANSWERS_BEFORE_A_QUICKEST else 0.0
+            judged = list(self._recent) if quickest != self._quickest else [answered]
+            self._quickest = quickest
+            for entry in judged:  # under the lock: two moves of one send must not cross
+                late = entry.elapsed - quickest - self.margin
+                if late < entry.moved + _MOVE_STEP_SECONDS:
+                    continue
+                try:
+                    self.store.move_later(entry.stamp, entry.moved, late)
+                except (TransientError, OSError):
+                    return  # the store failed: the next turn reports it, with the run's own error handling
+                entry.moved = late
 
     @property
     def window(self) -> float:
@@ -101,6 +166,9 @@ class UnlimitedLimiter(RateLimiter):
 
     def __init__(self, max_in_flight: int = 4):
         super().__init__(requests_per_second=1e9, max_in_flight=max_in_flight, safety_margin_seconds=0.0)
+
+    def _answered(self, stamp: float, elapsed: float) -> None:
+        """No window to keep, so a late answer moves nothing."""
 
 
 def instance_key(identity: tuple) -> str:

@@ -18,7 +18,7 @@ _MICROSECONDS = 1_000_000
 
 # KEYS: the send times (a list, ascending), the pause's end. ARGV: capacity, window (us), keep, expiry (ms),
 # the furthest a pause may lie ahead (us), the shortest gap between two sends (us); as `send_log.next_send_wait`.
-# Returns 0 when the send is logged, else the microseconds to wait.
+# Returns {0, the send's time (us)} when the send is logged, else {the microseconds to wait, 0}.
 _TRY_SEND = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -43,11 +43,35 @@ if count >= capacity then
     wait = nth + window - now
   end
 end
-if wait > 0 then return math.ceil(wait) end
+if wait > 0 then return {math.ceil(wait), 0} end
 redis.call('RPUSH', KEYS[1], string.format('%.0f', now))
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
-return 0
+return {0, now}
+"""
+
+# KEYS: the send times. ARGV: the time to move (us), where to (us), expiry (ms); as `send_log.moved_later`.
+_MOVE_LATER = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local from, to = tonumber(ARGV[1]), math.min(tonumber(ARGV[2]), now)
+if to <= from then return 0 end
+local times = redis.call('LRANGE', KEYS[1], 0, -1)
+local found = false
+for i = 1, #times do
+  times[i] = tonumber(times[i])
+  if not found and times[i] == from then
+    times[i] = to
+    found = true
+  end
+end
+if not found then return 0 end
+table.sort(times)
+for i = 1, #times do times[i] = string.format('%.0f', times[i]) end
+redis.call('DEL', KEYS[1])
+redis.call('RPUSH', KEYS[1], unpack(times))
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+return 1
 """
 
 # KEYS: the pause's end. ARGV: pause (us), expiry (ms). Moves the end later, never earlier.
@@ -85,13 +109,19 @@ class RedisSendLog:
         self._keys = [f"rate-limit:{key}:sent", f"rate-limit:{key}:paused"]
         self._try_send = self._client.register_script(_TRY_SEND)
         self._pause = self._client.register_script(_PAUSE)
+        self._move_later = self._client.register_script(_MOVE_LATER)
 
-    def try_send(self, capacity: int, window: float) -> float:
-        waited = self._call(self._try_send, self._keys,
-                            [capacity, round(window * _MICROSECONDS), KEEP, _EXPIRE_MS,
-                             round(MAX_AHEAD_SECONDS * _MICROSECONDS),
-                             round(SPACING_SHARE * window / capacity * _MICROSECONDS)])
-        return int(waited) / _MICROSECONDS
+    def try_send(self, capacity: int, window: float) -> tuple[float, float]:
+        """The logged time is the server's, in microseconds since the epoch: only `move_later` reads it."""
+        waited, stamp = self._call(self._try_send, self._keys,
+                                   [capacity, round(window * _MICROSECONDS), KEEP, _EXPIRE_MS,
+                                    round(MAX_AHEAD_SECONDS * _MICROSECONDS),
+                                    round(SPACING_SHARE * window / capacity * _MICROSECONDS)])
+        return int(waited) / _MICROSECONDS, float(stamp)
+
+    def move_later(self, stamp: float, by: float, to: float) -> None:
+        self._call(self._move_later, self._keys[:1],
+                   [round(stamp + by * _MICROSECONDS), round(stamp + to * _MICROSECONDS), _EXPIRE_MS])
 
     def pause(self, seconds: float) -> None:
         self._call(self._pause, self._keys[1:], [round(seconds * _MICROSECONDS), _EXPIRE_MS])

@@ -5,10 +5,16 @@ A send may go when fewer than `capacity` sends of the log fall in the last `wind
 a file every process on the machine locks, a Redis server every machine reaches) keeps the same
 record: the most recent send times in ascending order and the time a 429 pause ends. The decision is
 the same pure function everywhere, so the stores differ only in where the record lives and whose
-clock stamps it."""
+clock stamps it.
+
+A send time is the latest moment the server may have counted the send, not only when it left: a send
+whose answer came back late may have been counted late too (the server, or our own process, was
+held up), and its time is then moved later (`moved_later`), so that the sends a window after it wait
+for it whichever process makes them."""
 
 from __future__ import annotations
 
+import bisect
 import threading
 import time
 from collections.abc import Sequence
@@ -37,12 +43,29 @@ def next_send_wait(sent: Sequence[float], paused_until: float, now: float, capac
     return max(0.0, wait)
 
 
+def moved_later(sent: list[float], stamp: float, to: float, now: float) -> list[float] | None:
+    """The log with the send logged at `stamp` moved to `to`, still in ascending order; None when that
+    send has left the log or `to` is not later (nothing to change). Never past `now`: a time ahead of
+    the clock reads as one from before a restart, and the log would be dropped."""
+    to = min(to, now)
+    if to <= stamp or stamp not in sent:
+        return None
+    moved = list(sent)
+    moved.remove(stamp)
+    bisect.insort(moved, to)
+    return moved
+
+
 class SendLogStore(Protocol):
-    """Where one instance's send log lives. `try_send` logs a send and returns 0, or returns the wait."""
+    """Where one instance's send log lives. `try_send` logs a send and returns (0, its logged time), or
+    returns (the wait, 0). `move_later(stamp, by, to)` moves the send logged at `stamp` and since moved
+    `by` seconds to `stamp + to` seconds (times are the store's own: only the store does sums on them)."""
 
     description: str
 
-    def try_send(self, capacity: int, window: float) -> float: ...
+    def try_send(self, capacity: int, window: float) -> tuple[float, float]: ...
+
+    def move_later(self, stamp: float, by: float, to: float) -> None: ...
 
     def pause(self, seconds: float) -> None: ...
 
@@ -59,14 +82,21 @@ class MemorySendLog:
         self._paused_until = 0.0
         self._lock = threading.Lock()
 
-    def try_send(self, capacity: int, window: float) -> float:
+    def try_send(self, capacity: int, window: float) -> tuple[float, float]:
         with self._lock:
             now = time.monotonic()
             wait = next_send_wait(self._sent, self._paused_until, now, capacity, window)
-            if wait == 0.0:
-                self._sent.append(now)
-                del self._sent[:-KEEP]
-            return wait
+            if wait > 0.0:
+                return wait, 0.0
+            self._sent.append(now)
+            del self._sent[:-KEEP]
+            return 0.0, now
+
+    def move_later(self, stamp: float, by: float, to: float) -> None:
+        with self._lock:
+            moved = moved_later(self._sent, stamp + by, stamp + to, time.monotonic())
+            if moved is not None:
+                self._sent = moved
 
     def pause(self, seconds: float) -> None:
         with self._lock:

@@ -23,7 +23,7 @@ from insightly_connector.harness import Harness
 from insightly_connector.http.file_send_log import FileSendLog
 from insightly_connector.http.limiter import RateLimiter, instance_key
 from insightly_connector.http.redis_send_log import RedisSendLog
-from insightly_connector.http.send_log import SPACING_SHARE
+from insightly_connector.http.send_log import SPACING_SHARE, MemorySendLog, moved_later
 from tests.runner.conftest import CLI_TIMEOUT_SECONDS, assert_no_secret, credential_dict, write_credential
 
 PROCESSES = 3
@@ -125,9 +125,9 @@ def test_a_429_pause_reaches_every_machine(redis_url):
     first = RateLimiter(10, store=RedisSendLog(redis_url, key))
     second = RateLimiter(10, store=RedisSendLog(redis_url, key))
     try:
-        assert second.store.try_send(second.capacity, second.window) == 0
+        assert second.store.try_send(second.capacity, second.window)[0] == 0
         first.throttled(30)
-        assert second.store.try_send(second.capacity, second.window) > 25
+        assert second.store.try_send(second.capacity, second.window)[0] > 25
         assert second.window == pytest.approx(1.02) and first.window > second.window  # the margin is per process
     finally:
         first.store.close()
@@ -137,7 +137,7 @@ def test_a_429_pause_reaches_every_machine(redis_url):
 def _send(store, capacity: int, window: float) -> None:
     """One send, after the short gap the log keeps between two sends (bounded: a few tries)."""
     for _ in range(20):
-        wait = store.try_send(capacity, window)
+        wait, _ = store.try_send(capacity, window)
         if wait == 0:
             return
         assert wait <= SPACING_SHARE * window / capacity + 0.01  # only the gap, never the window
@@ -152,7 +152,7 @@ def test_the_window_counts_every_machines_sends(redis_url):
     try:
         for n in range(3):
             _send(stores[n % 2], 3, 3.0)
-        assert stores[0].try_send(3, 3.0) > 1.5 and stores[1].try_send(3, 3.0) > 1.5
+        assert stores[0].try_send(3, 3.0)[0] > 1.5 and stores[1].try_send(3, 3.0)[0] > 1.5
     finally:
         for store in stores:
             store.close()
@@ -184,10 +184,10 @@ def test_a_file_log_in_a_directory_others_can_write_is_refused(tmp_path):
 def test_a_file_log_from_a_restarted_clock_counts_as_empty(tmp_path):
     log = FileSendLog(tmp_path, "key")
     try:
-        assert log.try_send(2, 60.0) == 0
-        assert log.try_send(2, 60.0) > 5  # the gap between two sends
+        assert log.try_send(2, 60.0)[0] == 0
+        assert log.try_send(2, 60.0)[0] > 5  # the gap between two sends
         log._write(0.0, [time.monotonic() + 3600, time.monotonic() + 3601])  # times a previous boot wrote
-        assert log.try_send(2, 60.0) == 0
+        assert log.try_send(2, 60.0)[0] == 0
     finally:
         log.close()
 
@@ -220,3 +220,94 @@ def test_a_forked_child_does_not_share_its_parents_file_lock(tmp_path):
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
         log.close()
+
+
+def test_a_send_moved_later_stays_in_order_and_is_found_by_its_time():
+    assert moved_later([1.0, 2.0, 3.0], 1.0, 2.5, now=4.0) == [2.0, 2.5, 3.0]
+    assert moved_later([1.0, 2.0, 3.0], 1.0, 5.0, now=4.0) == [2.0, 3.0, 4.0]  # never ahead of the clock
+    assert moved_later([1.0, 2.0, 3.0], 1.5, 2.5, now=4.0) is None  # no send logged at that time
+    assert moved_later([1.0, 2.0, 3.0], 2.0, 1.5, now=4.0) is None  # never earlier
+
+
+@pytest.fixture(params=["memory", "file", "redis"])
+def two_views(request, tmp_path):
+    """Two handles on one instance's log, as two processes (file) or two machines (Redis) hold them."""
+    if request.param == "memory":
+        log = MemorySendLog()
+        views = [log, log]
+    elif request.param == "file":
+        views = [FileSendLog(tmp_path, "key"), FileSendLog(tmp_path, "key")]
+    else:
+        url = request.getfixturevalue("redis_url")
+        key = instance_key(("http://127.0.0.1:3/v3.1", "digest"))
+        views = [RedisSendLog(url, key), RedisSendLog(url, key)]
+    yield views
+    for view in views:
+        view.close()
+
+
+def test_a_send_moved_later_holds_back_the_send_a_window_after_it_in_every_store(two_views):
+    """One send a window: the next, from the other handle, waits for the window after the moved send."""
+    mover, other = two_views
+    first = _send_logged(mover, 1, 2.0)
+    time.sleep(0.8)  # the answer is in (a send is never moved past the moment of moving it)
+    before = other.try_send(1, 2.0)[0]
+    mover.move_later(first, 0.0, 0.5)  # its answer came half a second late
+    moved = other.try_send(1, 2.0)[0]
+    assert moved > before + 0.4
+    mover.move_later(first, 0.5, 0.8)  # judged later again, from where it was moved
+    assert other.try_send(1, 2.0)[0] > moved + 0.2
+    mover.move_later(first, 0.0, 1.5)  # not where it is now: nothing moves
+    assert other.try_send(1, 2.0)[0] < moved + 0.5
+
+
+def _send_logged(store, capacity: int, window: float) -> float:
+    """One send after the gap the log keeps between two sends; its logged time (bounded: a few tries)."""
+    for _ in range(20):
+        wait, stamp = store.try_send(capacity, window)
+        if wait == 0:
+            return stamp
+        time.sleep(wait)
+    pytest.fail("no send within 20 tries")
+
+
+def _latest_logged(tmp_path) -> float:
+    """The latest time in the instance's file log, as another process reads it."""
+    view = FileSendLog(tmp_path, "key")
+    try:
+        return view._read(time.monotonic())[1][-1]
+    finally:
+        view.close()
+
+
+def test_a_processs_first_answers_count_as_late_by_all_their_time_beyond_the_margin(tmp_path):
+    """Before it knows its quickest answer, a process cannot tell a slow server from a normal one."""
+    limiter = RateLimiter(1000, safety_margin_seconds=0.05, store=FileSendLog(tmp_path, "key"))
+    try:
+        before = time.monotonic()
+        limiter.acquire()
+        time.sleep(0.3)  # the answer takes 0.3 s
+        limiter.release()
+        assert _latest_logged(tmp_path) >= before + 0.3 - 0.05
+    finally:
+        limiter.store.close()
+
+
+def test_an_answer_slower_than_the_quickest_by_more_than_the_margin_moves_its_send(tmp_path):
+    limiter = RateLimiter(1000, safety_margin_seconds=0.2, store=FileSendLog(tmp_path, "key"))
+    try:
+        quickest = 1.0  # an upper bound of the quickest answer the limiter saw, timed around it
+        for _ in range(5):  # quick answers: the process now knows its quickest, and they moved nothing
+            before = time.monotonic()
+            limiter.acquire()
+            granted = time.monotonic()
+            limiter.release()
+            quickest = min(quickest, time.monotonic() - before)
+        assert before <= _latest_logged(tmp_path) <= granted
+        before = time.monotonic()
+        limiter.acquire()
+        time.sleep(0.5)  # this answer is 0.5 s late: 0.2 s of it is the margin's
+        limiter.release()
+        assert _latest_logged(tmp_path) >= before + 0.5 - 0.2 - quickest
+    finally:
+        limiter.store.close()
