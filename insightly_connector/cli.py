@@ -6,6 +6,7 @@ with INSIGHTLY_CONNECTOR_DEBUG=1, and scrubbed too."""
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
@@ -34,6 +35,12 @@ exit codes:
   3  write: some records were rejected
   4  the daily quota is spent; run again after it resets to resume
   130  interrupted (Ctrl-C)"""
+
+
+#: The cyclic collector runs after 50,000 net allocations instead of 700. Start-up (modules, the spec) made it run
+#: some 45 times, about 15 ms, before a read's first request, and records are acyclic and freed by reference
+#: counting: scanning every page's fresh objects was a tenth of a read's CPU. Cycles are still collected.
+GC_THRESHOLDS = (50_000, 20, 100)
 
 
 class ArgumentParser(argparse.ArgumentParser):
@@ -67,6 +74,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    gc.set_threshold(*GC_THRESHOLDS)  # this process's own setting: the Python API leaves its caller's alone
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(_verb_named(argv)).parse_args(argv)
     args.observer = None

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     refuse_untagged_stdout(names, args.output, args.format)
     start_date = parse_start_date(args.start_date, "--start-date")
     spec, credential = load_connection(args)
-    collect_garbage_rarely()
+    freeze_start_up_objects()
     progress = Progress(quiet=args.quiet, redactor=process_redactor, tty=False if args.verbose else None)
     emitter = make_emitter(args.format, process_redactor, output_dir=args.output)
     with Client(spec, credential, observer=args.observer) as client:
@@ -103,12 +103,11 @@ def refuse_untagged_stdout(names: list[str] | None, output: str | None, output_f
                           "insightly-connector read --help")
 
 
-def collect_garbage_rarely() -> None:
-    """Parsed records are acyclic and freed by reference counting, so the cyclic collector scanning
-    every page's fresh objects is wasted work (about a tenth of the CPU of a read). Done in the CLI
-    process only: an application embedding the Python API keeps its own settings."""
+def freeze_start_up_objects() -> None:
+    """The modules and the spec live as long as the run: the cyclic collector need never scan them again
+    (the command line already makes it run rarely, `cli.GC_THRESHOLDS`). Done in the CLI process only: an
+    application embedding the Python API keeps its own settings."""
     gc.freeze()
-    gc.set_threshold(50_000, 20, 100)
 
 
 def parse_resource_names(value: str | None) -> list[str] | None:
