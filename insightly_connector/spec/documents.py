@@ -8,7 +8,6 @@ run's start-up."""
 from __future__ import annotations
 
 import contextlib
-import difflib
 import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -252,6 +251,8 @@ def _explain(error: ValidationError, reveal: bool) -> str:
 
 
 def unknown(what: str, name: str, known: Iterable[str]) -> str:
+    import difflib  # for a mistake's message only
+
     close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.5)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
     return f"unknown {what}{hint}"
