@@ -24,6 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import orjson
 
 from insightly_connector.errors import ConfigError, ConnectorError
+from insightly_connector.protocols.page_dates import framed, rfc3339_page
 from insightly_connector.protocols.typed_dates import DateConverter, typed_schema
 from insightly_connector.redaction import Redactor
 from insightly_connector.source.raw_records import RawRecords
@@ -267,24 +268,18 @@ class Emitter:
 
     # helpers ----------------------------------------------------------------------------------------
 
-    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes:
+    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes | bytearray:
         return self._enveloped(stream, records, b"", b"\n")
 
-    def _enveloped(self, stream: str, records: Sequence[dict], head: bytes, tail: bytes) -> bytes:
+    def _enveloped(self, stream: str, records: Sequence[dict], head: bytes, tail: bytes) -> bytes | bytearray:
         """Each record between `head` and `tail`. A page read from the API is written as its own bytes
-        (`RawRecords`), dates made RFC 3339 in place for the typed outputs; parsed records (or a page
-        that cannot be copied exactly, e.g. pretty-printed) are serialised with orjson."""
+        (`RawRecords`), dates made RFC 3339 in place for the typed outputs (`page_dates.py`); parsed
+        records (or a page that cannot be copied exactly, e.g. pretty-printed) are serialised with orjson."""
         converter = self._dates.get(stream)
         if isinstance(records, RawRecords) and records.single_line:
-            serialised = head + (tail + head).join(records.raw) + tail
             if converter is None:
-                return serialised
-            converted = converter.serialised_to_rfc3339(serialised, records)
-            if converted is not None:
-                return converted
-            return b"".join([self._enveloped(stream, records.take([index]), head, tail)  # record by record
-                             for index in range(len(records))]) if len(records) > 1 else \
-                head + orjson.dumps(converter.to_rfc3339(records[0])) + tail
+                return b"".join(framed(records.raw, head, tail))
+            return rfc3339_page(records, converter, head, tail)
         dumps = orjson.dumps
         return b"".join([head + dumps(record) + tail for record in self._typed(stream, records)])
 
@@ -335,7 +330,7 @@ class AirbyteEmitter(Emitter):
             self._message(airbyte_stream_status(stream, "RUNNING"))
         super().write_records(stream, records)
 
-    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes:
+    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes | bytearray:
         head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(stream) + b',"emitted_at":' \
             + str(_now_ms()).encode() + b',"data":'
         return self._enveloped(stream, records, head, b"}}\n")
@@ -367,7 +362,7 @@ class SingerEmitter(Emitter):
         schema = dump_message(singer_schema(stream))
         self._record_sink(stream.name).write(self.redactor.scrub_bytes(schema))
 
-    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes:
+    def _serialise(self, stream: str, records: Sequence[dict]) -> bytes | bytearray:
         extracted = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         head = b'{"type":"RECORD","stream":' + orjson.dumps(stream) + b',"time_extracted":"' \
             + extracted.encode() + b'","record":'

@@ -9,20 +9,12 @@ to the API's form. The plain jsonl output keeps the API's own spelling."""
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
-
-import orjson
-
-if TYPE_CHECKING:
-    from insightly_connector.source.raw_records import RawRecords
+from typing import Any
 
 _RFC3339 = "%Y-%m-%dT%H:%M:%SZ"
-_SPACE_SEPARATED = "%Y-%m-%d %H:%M:%S"  # the common case, converted by slicing rather than strptime
-_DATE_VALUE = re.compile(rb':"(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d)"')  # a value in that form, after its key
-_DATE_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.ASCII)
+SPACE_SEPARATED = "%Y-%m-%d %H:%M:%S"  # the common case, converted by slicing rather than strptime
 
 
 def date_fields(schema: Mapping[str, Any]) -> dict[str, str]:
@@ -53,42 +45,6 @@ class DateConverter:
 
     def __init__(self, fields: Mapping[str, str]):
         self.fields = dict(fields)
-        # `"FIELD":"2024-03-02 10:11:12"`: a quote inside a JSON string is always escaped, so these
-        # bytes can only be a key and its value, at some depth (`serialised_to_rfc3339` checks which).
-        self._keys = {name: orjson.dumps(name) + b":" for name, api_format in self.fields.items()
-                      if api_format == _SPACE_SEPARATED}
-        self._quoted_names = tuple(key[:-1] for key in self._keys.values())
-
-    def serialised_to_rfc3339(self, serialised: bytes, records: RawRecords) -> bytes | None:
-        """A page already serialised from `records`' raw bytes (each once, in an envelope that names
-        none of the date fields), with every top-level date in RFC 3339, as `to_rfc3339` would give.
-
-        None when the bytes cannot be converted exactly (a date field also nested in a record, an
-        API format other than `%Y-%m-%d %H:%M:%S`, a value spelt otherwise): parse those records."""
-        if not self._keys or len(self._keys) != len(self.fields):
-            return None
-        records.want(set(self.fields))
-        expected = 0  # top-level dates to convert; each is one match below, so more matches are nested ones
-        for name in self._keys:
-            for value in records.column(name):
-                if isinstance(value, str) and len(value) == 19 and value[10] == " ":
-                    if not _DATE_TEXT.fullmatch(value):
-                        return None  # `to_rfc3339` converts it by slicing; the scan below would not see it
-                    expected += 1
-        # Every value shaped like a date, then only those right after a declared field's name: one scan
-        # for a literal start is several times faster than one for the alternatives of the names.
-        parts = _DATE_VALUE.split(serialised)  # text, (date, time, text)*
-        texts, dates, times = parts[0:-1:3], parts[1::3], parts[2::3]
-        declared = [text.endswith(self._quoted_names) for text in texts]
-        if sum(declared) != expected:
-            return None
-        values = [b':"' + date + (b"T" + time + b'Z"' if convert else b" " + time + b'"')
-                  for convert, date, time in zip(declared, dates, times, strict=True)]
-        out = [b""] * (2 * len(values) + 1)
-        out[0:-1:2] = texts
-        out[1::2] = values
-        out[-1] = parts[-1]
-        return b"".join(out)
 
     @classmethod
     def for_schema(cls, schema: Mapping[str, Any]) -> DateConverter:
@@ -113,7 +69,7 @@ class DateConverter:
 
 def rfc3339_from(value: str, api_format: str) -> str:
     """`2024-03-02 10:11:12` -> `2024-03-02T10:11:12Z` (UTC); a value that doesn't parse is returned as is."""
-    if api_format == _SPACE_SEPARATED and len(value) == 19 and value[10] == " ":
+    if api_format == SPACE_SEPARATED and len(value) == 19 and value[10] == " ":
         return f"{value[:10]}T{value[11:]}Z"
     try:
         parsed = datetime.strptime(value, api_format)

@@ -24,6 +24,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import repeat
 from typing import Any
 
 import orjson
@@ -171,6 +172,8 @@ class Window:
         boundary, pending = self.boundary, self.pending
         texts = column(records, self.policy.cursor_field)
         keys = column(records, primary_key) if primary_key else [None] * len(texts)
+        if self._keeps_all(texts, keys, cursor_text, keep_text, width):
+            return records
         kept: list[int] = []
         for index, (text, key) in enumerate(zip(texts, keys, strict=True)):
             if not isinstance(text, str) or key is None:
@@ -198,6 +201,17 @@ class Window:
         if len(kept) == len(texts):
             return records
         return records.take(kept) if isinstance(records, RawRecords) else [records[index] for index in kept]
+
+    def _keeps_all(self, texts: list, keys: list, cursor_text: str | None, keep_text: str, width: int) -> bool:
+        """The common page, judged at once (C-level, no loop over its records): every record has a key
+        and a cursor value in a text-sortable format, none is below the cursor, none belongs to the next
+        boundary, and none was in the previous one, so `select` keeps every record and remembers none."""
+        if width < 0 or not texts or None in keys or not all(map(isinstance, texts, repeat(str))) \
+                or set(map(len, texts)) != {width}:
+            return False
+        if (cursor_text is not None and min(texts) < cursor_text) or max(texts) >= keep_text:
+            return False
+        return self.cursor is None or not self.boundary or self.boundary.keys().isdisjoint(map(str, keys))
 
     def in_progress(self) -> dict[str, Any]:
         """What a resumed run needs to continue this same window."""

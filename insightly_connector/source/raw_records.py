@@ -9,9 +9,11 @@ unaltered, so records stay byte-for-byte what the API sent."""
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import operator
+from collections import deque
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -56,11 +58,6 @@ def split_records(content: bytes, records_path: str, wanted: set[str] | None = N
     `wanted` is shared by the pages of one walk: the fields any of them was asked for, decoded together
     in one pass over each later page (so a page costs one pass for its columns, not one per field)."""
     msgspec = _msgspec()
-    if not content.isascii():
-        try:
-            content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise MalformedPage(f"not UTF-8 (byte {exc.start})") from None
     body: Any = content
     try:
         for name in records_path.lstrip("$").split(".")[1:] if records_path != "$" else ():
@@ -73,8 +70,25 @@ def split_records(content: bytes, records_path: str, wanted: set[str] | None = N
         raise MalformedPage(f"expected a list of records at {records_path!r}") from None
     except msgspec.DecodeError as exc:
         raise MalformedPage(f"not valid JSON ({exc})") from None
+    if not content.isascii():
+        _require_utf8(raws, content)
     return RawRecords(raws, _Columns(bytes(body) if not isinstance(body, bytes) else body, len(raws),
                                      wanted if wanted is not None else set()))
+
+
+def _require_utf8(raws: list, content: bytes) -> None:
+    """Records are written as they came, so each must be UTF-8 (the scanner does not check inside strings).
+
+    Record by record: decoding the whole page widens all of it once one character needs two bytes of
+    storage, which cost as much as splitting the page."""
+    try:
+        deque(map(codecs.utf_8_decode, raws), maxlen=0)
+    except UnicodeDecodeError:
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedPage(f"not UTF-8 (byte {exc.start})") from None
+        raise MalformedPage("not UTF-8") from None
 
 
 class _Columns:
@@ -181,6 +195,11 @@ class RawRecords(Sequence[dict]):
         return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def top_level_members(raw: Any) -> dict[str, Any]:
+    """One record's top-level members, each value as its own bytes (`msgspec.Raw`), the last of a repeated name."""
+    return _object_decoder().decode(raw)
 
 
 def _parse(raw: Any) -> Any:
