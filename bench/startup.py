@@ -26,6 +26,7 @@ from harness_process import HarnessProcess
 from measured_run import require, run_connector
 
 from insightly_connector.spec import validation_cache
+from insightly_connector.spec.printed_spec import entry_name
 
 RUNS = 5
 TARGET_MS = 150
@@ -86,8 +87,7 @@ def run(runs: int = RUNS) -> Section:
 
 def _forget_printed_spec() -> None:
     """Remove `spec`'s remembered output (the bundled declaration's, as JSON), as an edit would make it stale."""
-    entry = validation_cache.digest("printed spec", b"bundled", b"json")
-    (validation_cache.cache_directory() / entry).unlink(missing_ok=True)
+    (validation_cache.cache_directory() / entry_name(None, "json")).unlink(missing_ok=True)
 
 
 def miss_note(missed: dict[str, float]) -> str:

@@ -26,8 +26,7 @@ _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 def printed_spec(path: str | None, output_format: str, render: Callable[[Spec], bytes]) -> bytes:
     """`render` of the spec at `path` (None: the bundled one), from the cache when nothing it used changed."""
-    entry = validation_cache.digest("printed spec", os.path.abspath(path).encode() if path else b"bundled",
-                                    output_format.encode())
+    entry = entry_name(path, output_format)
     remembered = _recall(entry, output_format)
     if remembered is not None:
         return remembered
@@ -42,6 +41,12 @@ def printed_spec(path: str | None, output_format: str, render: Callable[[Spec], 
     stamp = _digest(sources, output_format, output)
     validation_cache.remember(entry, b"%s\n%d\n%s%s" % (stamp.encode(), len(listed), listed, output))
     return output
+
+
+def entry_name(path: str | None, output_format: str) -> str:
+    """The cache entry of the output for the spec at `path` in `output_format` (one each, overwritten)."""
+    return validation_cache.digest("printed spec", os.path.abspath(path).encode() if path else b"bundled",
+                                   output_format.encode())
 
 
 def _recall(entry: str, output_format: str) -> bytes | None:
