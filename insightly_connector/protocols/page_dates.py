@@ -16,8 +16,9 @@ member with that value:
 that holds the value a parser keeps is the one converted.) A search runs from the previous name's
 member, so a record is read about once, and all of a page's searches are one `map`: no Python per
 record. A record whose dates cannot be found so (a nested object or a `{` in text before them, a date
-spelt otherwise than `YYYY-MM-DD HH:MM:SS`) is rewritten alone: in place when its top-level members,
-written compactly, are its own bytes, otherwise parsed, converted and serialised again.
+written with an escape, or one `rfc3339_from` converts other than by slicing) is rewritten alone: in
+place when its top-level members, written compactly, are its own bytes, otherwise parsed, converted
+and serialised again.
 
 Each date is then two single-byte writes into the joined page: `'T'` over its separator, and a NUL
 over its closing quote, which one `replace` makes `Z"` (a JSON text holds no raw NUL: the scanner
@@ -26,7 +27,6 @@ refuses control characters in strings, and nothing else may hold one)."""
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
 from collections.abc import Sequence
 from itertools import accumulate, compress, repeat
@@ -38,15 +38,14 @@ import orjson
 from insightly_connector.protocols.typed_dates import SPACE_SEPARATED, DateConverter, rfc3339_from
 from insightly_connector.source.raw_records import RawRecords, top_level_members
 
-_SHAPE = b"0000-00-00 00:00:00"  # SPACE_SEPARATED with every digit written as 0
-_SHAPE_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", re.ASCII)
-_DIGITS_AS_ZERO = bytes.maketrans(b"123456789", b"000000000")
-_T_AT, _END_AT = _SHAPE.index(b" "), len(_SHAPE)  # 'T' replaces the separator; 'Z' goes before the quote
+_T_AT, _END_AT = 10, 19  # in `2024-03-02 10:11:12`: 'T' replaces the space; 'Z' goes before the closing quote
 _MARK = b"\0"
 
 
 def framed(raws: Sequence[Any], head: bytes, tail: bytes) -> list[Any]:
     """The pieces of `head + raw + tail` for every record, to be joined in one copy."""
+    if not raws:
+        return []
     pieces: list[Any] = [tail + head] * (2 * len(raws) + 1)
     pieces[1::2] = raws
     pieces[0], pieces[-1] = head, tail
@@ -58,6 +57,8 @@ def rfc3339_page(records: RawRecords, converter: DateConverter, head: bytes, tai
     `converter.to_rfc3339` gives them, every other byte unchanged."""
     records.want(set(converter.fields))
     raws = records.raw
+    if not raws:
+        return bytearray()
     page, starts, ends = _joined(raws, head, tail)
     dates, alone = _dates(page, records, converter, starts, ends, set())
     if alone:
@@ -97,8 +98,8 @@ def _dates(page: bytearray, records: RawRecords, converter: DateConverter, start
             dates += [at + prefix for at in found if at >= 0]
         else:
             dates += map(add, found, repeat(prefix))
-        if len(shaped) == len(after):
-            after = list(map(max, after, found))
+        if len(shaped) == len(after) and -1 not in found:
+            after = found  # each search started at `after`, so what it found is at or past it
         else:
             deque(map(after.__setitem__, shaped, map(max, map(after.__getitem__, shaped), found)), maxlen=0)
     return dates, alone
@@ -112,17 +113,20 @@ def _in_record_order(page: bytearray, fields: dict[str, str], start: int, end: i
 
 
 def _by_shape(values: list, api_format: str, skip: set[int]) -> tuple[list[int], list[int]]:
-    """The records whose value is a `YYYY-MM-DD HH:MM:SS` date (rewritten in place), and those whose value
-    `rfc3339_from` changes otherwise (rewritten alone); any other value stays as it is."""
+    """The records whose value `rfc3339_from` converts by slicing (19 printable ASCII characters, the 11th a
+    space: rewritten in place), and those whose value it changes otherwise (rewritten alone); any other
+    value stays as it is."""
     texts_at = list(compress(range(len(values)), map(isinstance, values, repeat(str))))
     if skip:
         texts_at = [index for index in texts_at if index not in skip]
     texts = list(map(values.__getitem__, texts_at))
-    if api_format == SPACE_SEPARATED and set(map(len, texts)) <= {len(_SHAPE)} \
-            and "".join(texts).encode().translate(_DIGITS_AS_ZERO) == _SHAPE * len(texts):
+    joined = "".join(texts)
+    if api_format == SPACE_SEPARATED and set(map(len, texts)) <= {_END_AT} and joined.isascii() \
+            and joined.isprintable() and joined[_T_AT::_END_AT] == " " * len(texts):
         return texts_at, []  # the common case, judged for the whole page at once
     shaped = [index for index, text in zip(texts_at, texts, strict=True)
-              if api_format == SPACE_SEPARATED and _SHAPE_TEXT.fullmatch(text)]
+              if api_format == SPACE_SEPARATED and len(text) == _END_AT and text.isascii() and text.isprintable()
+              and text[_T_AT] == " "]
     in_place = set(shaped)
     others = [index for index, text in zip(texts_at, texts, strict=True)
               if index not in in_place and rfc3339_from(text, api_format) != text]

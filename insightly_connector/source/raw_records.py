@@ -156,7 +156,10 @@ class RawRecords(Sequence[dict]):
     def column(self, field: str) -> list:
         """The value of a top-level field in each record (None where it is absent)."""
         unset = _msgspec().UNSET
-        return [None if value is unset else value for value in self._selected(field)]
+        values = self._selected(field)
+        if unset not in values:  # the common page: every record has the field (a C scan, then a copy)
+            return list(values)
+        return [None if value is unset else value for value in values]
 
     def present(self, field: str) -> int:
         """How many of the records have `field` at the top level (null included)."""

@@ -33,6 +33,7 @@ RECORDS = [
     rb'{"ID":5,"a\\":1,"x\",\"UPDATED":"2024-03-02 10:11:15","UPDATED":"2024-03-02 10:11:15"}',  # look-alike keys
     rb'{"ID":6,"UPDATED":"2024-03-02\u002010:11:16"}',  # a date spelt with an escape
     rb'{"ID":7,"UPDATED":"abcdefghij klmnopqr"}',  # converted by slicing, as `rfc3339_from` does
+    rb'{"ID":14,"UPDATED":"2024-03-0\n 10:11:1","CREATED":"2024-03-02 10:11:\"9"}',  # and with escapes
     rb'{"ID":8,"UPDATED":"2024-3-2 1:2:3","BIG":123456789012345678901234567890}',  # converted by strptime
     rb'{"ID":9,"UPDATED":"not a date","CREATED":17,"SEEN":null}',  # left as they are
     rb'{"ID":10,"BIG":123456789012345678901234567890}',  # no dates at all
