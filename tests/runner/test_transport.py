@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from urllib3 import encode_multipart_formdata
 
-from insightly_connector.errors import ApiError, OutcomeUnknown, TransientError
+from insightly_connector.errors import ApiError, ConfigError, OutcomeUnknown, TransientError
 from insightly_connector.http.client import Client
 from insightly_connector.http.limiter import UnlimitedLimiter
 from insightly_connector.http.multipart import encode_form
@@ -445,6 +445,11 @@ def test_no_proxy_and_a_harness_override_bypass_the_proxy(monkeypatch, serve):
     assert _environment_proxy(Origin("https", "api.pod.example.invalid", 443)) is None
     monkeypatch.delenv("NO_PROXY")
     assert _environment_proxy(Origin("https", "api.pod.example.invalid", 443))[:2] == ("127.0.0.1", 9)
+    for unsupported in ("https://127.0.0.1:9", "socks5://127.0.0.1:9"):
+        monkeypatch.setenv("HTTPS_PROXY", unsupported)
+        with pytest.raises(ConfigError, match="only an http:// proxy"):
+            _environment_proxy(Origin("https", "api.pod.example.invalid", 443))
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
     server = serve(lambda n, seen: Act(answer()))  # a loopback origin never asks the environment
     with transport_to(server, use_environment=True) as transport:
         assert transport.send("GET", server.url + "/x").status_code == 200
