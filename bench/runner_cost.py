@@ -100,19 +100,24 @@ def _miss_notes(section: Section) -> list[str]:
         if "records per CPU-second" in figure.name:
             notes.append(f"Missed {figure.name} by {TARGET_RECORDS_PER_CPU_SECOND - figure.median:,.0f} "
                          f"({100 - 100 * figure.median / TARGET_RECORDS_PER_CPU_SECOND:.0f}%). The CPU includes "
-                         f"start-up (the `spec` verb's CPU below, spent once per run) and the fetch threads' "
-                         f"receiving of each 1 MB page through requests (not in the main-thread profile below); "
-                         f"compare the reference workload at the end of the section with the one in the previous "
-                         f"results to see how much of a change is the host's.")
+                         f"start-up (the `spec` verb's CPU below, spent once per run), the fetch threads' "
+                         f"receiving of each 1 MB page (not in the main-thread profile below; about a fifth of a "
+                         f"jsonl read's CPU in a trial), and page faults: glibc hands each page's freed 1 MB "
+                         f"buffers back to the system and faults them in again for the next page; compare the "
+                         f"reference workload at the end of the section with the one in the previous results to "
+                         f"see how much of a change is the host's.")
         elif "above jsonl" in figure.name:
             notes.append(f"Missed {figure.name} by {figure.median - TARGET_FORMAT_SPREAD_PERCENT:.1f} points: a typed "
-                         f"output rewrites the declared dates in place (a record is parsed only where a date field "
-                         f"is also nested in it or spelt otherwise), and that rewrite is one regular-expression "
-                         f"scan of each serialised 1 MB page and a pass over the date-shaped values it finds, which "
-                         f"with the date columns' decoding costs about as much as the rest of the page's work. To "
-                         f"close: find the date values' offsets in the scanner that splits the "
-                         f"page (a C scanner; msgspec does not expose offsets), or do the rewrite on the fetch "
-                         f"threads while the main thread writes.")
+                         f"output rewrites each record's top-level dates in place (protocols/page_dates.py): per "
+                         f"page it decodes the date columns, runs a C search per date for its whole member within "
+                         f"its record, writes two bytes per date, and copies the page once more to insert the 'Z's. "
+                         f"With that second 1 MB buffer, freed memory is handed back to the system and faulted in "
+                         f"again page after page (in a trial, MALLOC_TRIM_THRESHOLD_=268435456 "
+                         f"MALLOC_MMAP_THRESHOLD_=33554432 in the environment took about a fifth off a typed read's "
+                         f"CPU, a few percent off jsonl's, and added 5-8 MB of RSS); the searches and writes cost "
+                         f"about 1 microsecond a date (5 dates a contact). To close: tune the "
+                         f"allocator at process start (mallopt), and convert the dates in one C pass (a small "
+                         f"extension, or a scanner that reports value offsets).")
         elif "growth" in figure.name:
             notes.append(f"Missed {figure.name} by {abs(figure.median) - TARGET_FLAT_PERCENT:.1f} points. If the "
                          f"second-half growth is near zero, memory rises early and then stays flat (allocator "
