@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -233,8 +234,6 @@ class Client:
                 self.quota_limit = int(headers[quota.limit_header])
             date = headers.get("Date")
             if date:
-                from email.utils import parsedate_to_datetime  # with the first answer, not at start-up
-
                 try:
                     parsed = parsedate_to_datetime(date).astimezone(timezone.utc)
                 except (TypeError, ValueError):
