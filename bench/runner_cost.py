@@ -102,22 +102,21 @@ def _miss_notes(section: Section) -> list[str]:
                          f"({100 - 100 * figure.median / TARGET_RECORDS_PER_CPU_SECOND:.0f}%). The CPU includes "
                          f"start-up (the `spec` verb's CPU below, spent once per run), the fetch threads' "
                          f"receiving of each 1 MB page (not in the main-thread profile below; about a fifth of a "
-                         f"jsonl read's CPU in a trial), and page faults: glibc hands each page's freed 1 MB "
-                         f"buffers back to the system and faults them in again for the next page; compare the "
+                         f"jsonl read's CPU in a trial), and page faults (glibc's trim and mmap thresholds raised "
+                         f"in the environment, MALLOC_TRIM_THRESHOLD_=268435456 MALLOC_MMAP_THRESHOLD_=33554432, "
+                         f"took 0 to 20% off a jsonl read's CPU in trials and added 5-8 MB of RSS); compare the "
                          f"reference workload at the end of the section with the one in the previous results to "
                          f"see how much of a change is the host's.")
         elif "above jsonl" in figure.name:
             notes.append(f"Missed {figure.name} by {figure.median - TARGET_FORMAT_SPREAD_PERCENT:.1f} points: a typed "
                          f"output rewrites each record's top-level dates in place (protocols/page_dates.py): per "
                          f"page it decodes the date columns, runs a C search per date for its whole member within "
-                         f"its record, writes two bytes per date, and copies the page once more to insert the 'Z's. "
-                         f"With that second 1 MB buffer, freed memory is handed back to the system and faulted in "
-                         f"again page after page (in a trial, MALLOC_TRIM_THRESHOLD_=268435456 "
-                         f"MALLOC_MMAP_THRESHOLD_=33554432 in the environment took about a fifth off a typed read's "
-                         f"CPU, a few percent off jsonl's, and added 5-8 MB of RSS); the searches and writes cost "
-                         f"about 1 microsecond a date (5 dates a contact). To close: tune the "
-                         f"allocator at process start (mallopt), and convert the dates in one C pass (a small "
-                         f"extension, or a scanner that reports value offsets).")
+                         f"its record, writes two bytes per date, and copies the page once more to insert the 'Z's "
+                         f"(about 1 microsecond a date, 5 dates a contact), keeping the copy it was made from until "
+                         f"the next page so that glibc reuses both blocks (handing them back to the system each "
+                         f"page and faulting them in again had cost a tenth or more of a typed read's CPU). To "
+                         f"close: convert the dates in one C pass (a small extension, or a scanner that reports "
+                         f"value offsets).")
         elif "growth" in figure.name:
             notes.append(f"Missed {figure.name} by {abs(figure.median) - TARGET_FLAT_PERCENT:.1f} points. If the "
                          f"second-half growth is near zero, memory rises early and then stays flat (allocator "

@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 import orjson
 
 from insightly_connector.errors import ConfigError, ConnectorError
-from insightly_connector.protocols.page_dates import framed, rfc3339_page
+from insightly_connector.protocols.page_dates import TypedPages, framed
 from insightly_connector.protocols.typed_dates import DateConverter, typed_schema
 from insightly_connector.redaction import Redactor
 from insightly_connector.source.raw_records import RawRecords
@@ -193,6 +193,7 @@ class Emitter:
         self._files: dict[str, IO[bytes]] = {}
         self._counts: dict[str, int] = {}
         self._dates: dict[str, DateConverter] = {}
+        self._typed_pages = TypedPages()
 
     # resource lifecycle ---------------------------------------------------------------------------
 
@@ -279,7 +280,7 @@ class Emitter:
         if isinstance(records, RawRecords) and records.single_line:
             if converter is None:
                 return b"".join(framed(records.raw, head, tail))
-            return rfc3339_page(records, converter, head, tail)
+            return self._typed_pages.rfc3339(records, converter, head, tail)
         dumps = orjson.dumps
         return b"".join([head + dumps(record) + tail for record in self._typed(stream, records)])
 
