@@ -114,9 +114,9 @@ def _miss_note(median: float, throttled: list[int], margin: float) -> str | None
     misses, remedies = [], []
     if median < TARGET_PERCENT:
         misses.append(f"the rate by {TARGET_PERCENT - median:.2f} points")
-        remedies.append("reach the first request sooner (section 0: start-up); drop the one-record page overlap "
-                        "where the API offers another guard against churn (the 201st page costs about a second's "
-                        "pacing share, see above); a margin under 10 ms gains 0.2% per ms, with less room against "
+        remedies.append("reach the first request sooner (section 0: start-up); do without the one-record page "
+                        "overlap where another guard against churn allows it (the 201st page is alone in its "
+                        "second, figure above); a margin under 10 ms gains 0.2% per ms, with less room against "
                         "jitter the answers do not show (the room figure above)")
     if max(throttled):
         misses.append(f"zero 429s in {sum(1 for count in throttled if count)} of {len(throttled)} runs")

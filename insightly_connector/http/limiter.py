@@ -41,6 +41,12 @@ _MARGIN_SHARE_JUDGED = 0.5
 #: answers counts as late by all its time beyond half the margin, as the server may have counted the request
 #: as late as it answered.
 _ANSWERS_BEFORE_A_QUICKEST = 3
+#: The quickest answer is the third quickest of the last hundred: a few answers quicker than the server
+#: can be (a dead connection found at once) do not make every answer look late, and a slow spell of a few
+#: seconds does not become the norm (its sends would then not be moved, and the first sends after it,
+#: quick again, would reach the server less than a second after them).
+_QUICKEST_OF_ANSWERS = 100
+_QUICKEST_RANK = 2
 
 
 @dataclass
@@ -76,7 +82,7 @@ class RateLimiter:
         self._grants = threading.local()  # this thread's turn: (its logged time, when it was granted)
         self._answers = threading.Lock()
         self._recent: deque[_Answered] = deque()
-        self._elapsed: deque[float] = deque(maxlen=2 * self.capacity)  # the last answers' times
+        self._elapsed: deque[float] = deque(maxlen=_QUICKEST_OF_ANSWERS)  # the last answers' times
         self._quickest = math.inf
         self._answer_count = 0
 
@@ -131,9 +137,8 @@ class RateLimiter:
     def _answered(self, stamp: float, elapsed: float) -> None:
         """The answer took `elapsed` seconds. What it took beyond this process's quickest recent answer
         is an upper bound on how late the server may have counted the send (it cannot count a request
-        after answering it); half the margin covers that much, the rest moves the logged time later. The
-        quickest is over the last few answers (one quick failure does not make every answer look late
-        for long), and when it changes, the answers of the last windows are judged again."""
+        after answering it); half the margin covers that much, the rest moves the logged time later.
+        When the quickest changes, the answers of the last two windows are judged again."""
         now = time.monotonic()
         with self._answers:
             while self._recent and self._recent[0].answered_at < now - 2 * self.window:
@@ -142,7 +147,9 @@ class RateLimiter:
             self._recent.append(answered)
             self._elapsed.append(elapsed)
             self._answer_count += 1
-            quickest = min(self._elapsed) if self._answer_count > _ANSWERS_BEFORE_A_QUICKEST else 0.0
+            quickest = 0.0
+            if self._answer_count > _ANSWERS_BEFORE_A_QUICKEST:
+                quickest = sorted(self._elapsed)[min(_QUICKEST_RANK, len(self._elapsed) - 1)]
             judged = list(self._recent) if quickest != self._quickest else [answered]
             self._quickest = quickest
             for entry in judged:  # under the lock: two moves of one send must not cross
