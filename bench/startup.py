@@ -7,8 +7,11 @@ by its `insightly-connector` script. The same figures for this checkout's editab
 insightly_connector`, through setuptools' import hook, bytecode compiled by a warm-up run) are shown beside
 them. The declaration's validation is cached by content hash (`spec/validation_cache.py`), and `spec`'s
 output is remembered with the files it was built from (`spec/printed_spec.py`), both warmed by a first run;
-`spec` building its output (as after an edit of connector.yaml, a schema or the code) is shown too. The
-notes list what a `--help` and a read still import, heaviest first, from `python -X importtime`."""
+`spec` building its output (as after an edit of connector.yaml, a schema or the code) is shown too. Every
+run has a fresh XDG_RUNTIME_DIR, where the limiter keeps its send logs: a process start sweeps the stale ones
+and so stats every log there, and the runtime directory of a shared test host holds thousands (a note says
+what that sweep costs here). The notes list what a `--help` and a read still import, heaviest first, from
+`python -X importtime`."""
 
 from __future__ import annotations
 
@@ -51,8 +54,9 @@ def run(runs: int = RUNS) -> Section:
         credential = write_credential(workdir, harness.base_url, harness.api_key)
         read_args = ["read", "--credential", str(credential), "--resources", "contacts", "--limit", "1", "--quiet"]
         installed_python = _install_wheel(workdir)
-        installed_env = _compiled_env(XDG_CACHE_HOME=str(workdir / "cache"))  # its own cache: other code
-        editable_env = _compiled_env()
+        runtime = str(workdir / "runtime")  # a user's own send logs, not the thousands this host's tests left
+        installed_env = _compiled_env(XDG_RUNTIME_DIR=runtime, XDG_CACHE_HOME=str(workdir / "cache"))  # other code
+        editable_env = _compiled_env(XDG_RUNTIME_DIR=runtime)
         kinds = {"installed": ([str(installed_python.parent / "insightly-connector")], installed_env),
                  "editable": ([sys.executable, "-m", "insightly_connector"], editable_env)}
         for command, env in kinds.values():  # warm-up: bytecode, the validation cache, spec's output
@@ -90,12 +94,29 @@ def run(runs: int = RUNS) -> Section:
     section.notes.append(f"Python itself (`python -c pass`, same interpreter and site): {bare['installed']:.0f} ms "
                          f"median in the scratch venv, {bare['editable']:.0f} ms in this checkout's venv (its "
                          f"editable-install hook).")
+    section.notes.append(_send_log_sweep_note())
     section.notes.append("What `--help` imports as installed, heaviest first (cumulative ms, `-X importtime`, one "
                          "run): " + help_imports + ".")
     section.notes.append("What the read imports as installed before its first page, heaviest first (cumulative ms, "
                          "`-X importtime`, one run): " + read_imports + ".")
     section.notes.append(miss_note({figure.name: figure.median for figure in section.figures if figure.met is False}))
     return section
+
+
+def _send_log_sweep_note() -> str:
+    """How many send logs this host's default runtime directory holds, and what sweeping them costs."""
+    from insightly_connector.http.file_send_log import _remove_stale, default_directory
+    from insightly_connector.spec.loader import load_spec
+
+    directory = default_directory(load_spec().connector["code"])
+    logs = len([name for name in os.listdir(directory) if name.endswith(".log")]) if directory.is_dir() else 0
+    times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        _remove_stale(directory)
+        times.append(1000 * (time.perf_counter() - started))
+    return (f"This host's own runtime directory holds {logs} send logs ({directory}); the sweep of stale ones at "
+            f"every process start stats each: {statistics.median(times):.1f} ms median, not in the figures above.")
 
 
 def _compiled_env(**extra: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ Custom objects exist per account, so their record collections are only known aft
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from insightly_connector.errors import AccessDenied, ConfigError
@@ -56,6 +55,8 @@ def select(client: Client, spec: Spec, names: list[str] | None = None, *, with_o
         elif name in {t.name for t in templates}:
             chosen.extend(r for r in expanded if r.dynamic_source == name)
         else:
+            import difflib  # for a mistake's message only
+
             close = difflib.get_close_matches(name, list(by_name), n=3)
             hint = f"; did you mean {', '.join(close)}?" if close else "; `discover` lists them"
             raise ConfigError(f"{option}: unknown resource {name!r}{hint}")

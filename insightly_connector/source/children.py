@@ -54,7 +54,7 @@ SAMPLED_PARENTS = 100
 _NOTHING_UNDER: dict = {}  # stands for a grandparent with no parents under it: no request, only the state moves
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compiled once, compared by identity: no generated __eq__ to create
 class ChildPolicy:
     """`child: {parent, parent_key_field, updated_after_param, cursor_field, parents}` compiled."""
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compiled once, compared by identity: no generated __eq__ to create
 class FlattenPolicy:
     """`flatten: {parent, field, parent_key_field}` compiled."""
 

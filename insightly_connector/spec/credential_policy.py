@@ -1,7 +1,9 @@
 """`credential:` compiled once: where the key may go, how it is sent, and how the check request reads.
 
 Everything an API says about itself to a person checking a credential (where to find the key, what a
-refused check means) is declared here from the YAML, so the runner's messages stay generic."""
+refused check means) is declared here from the YAML, so the runner's messages stay generic.
+Compiled once per run and compared by identity (`eq=False`: a class made with a generated `__eq__` and
+`__hash__` costs more to create, at every start-up)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from insightly_connector.errors import ApiError, ConnectorError
 from insightly_connector.http.auth import AuthScheme, compile_auth
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PodPolicy:
     """Accounts that live on one of several hosts (pods), and how a pasted API URL names its pod."""
 
@@ -22,7 +24,7 @@ class PodPolicy:
     url_pattern: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CheckAnswer:
     """What an error answer to the check request means: a status for the result and a message."""
 
@@ -30,8 +32,10 @@ class CheckAnswer:
     message: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CheckRequest:
+    """The request `check` sends to prove a credential, and what its answers mean."""
+
     method: str
     path: str
     record_path: str  # where the answer holds the identity fields
@@ -53,8 +57,10 @@ class CheckRequest:
         return f"{reason} ({error.method} {error.path}: HTTP {error.status})"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CredentialPolicy:
+    """Where a credential may be sent (its base URL, allowed hosts, pods), how it is sent, how it is checked."""
+
     base_url: str  # a template; `${pod}` when the API has pods
     allowed_hosts: tuple[str, ...]
     pods: PodPolicy | None

@@ -1,7 +1,9 @@
 """`http:` compiled once into frozen settings: timeouts, pace, daily quota headers, retries, errors.
 
 Every value comes from `connector.yaml` (the meta-schema makes each one required, or says what its
-absence means); nothing here supplies a default, so the client cannot drift from what the YAML says."""
+absence means); nothing here supplies a default, so the client cannot drift from what the YAML says.
+Compiled once per run and compared by identity (`eq=False`: a class made with a generated `__eq__` and
+`__hash__` costs more to create, at every start-up)."""
 
 from __future__ import annotations
 
@@ -12,8 +14,10 @@ from typing import Any
 from insightly_connector.http.error_policy import ErrorPolicy
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RateLimitPolicy:
+    """How fast requests may go, shared by every process of one credential."""
+
     requests_per_second: float
     plans: Mapping[str, float]  # per credential `plan`; empty when the API has one pace
     max_in_flight: int
@@ -24,7 +28,7 @@ class RateLimitPolicy:
         return own or self.plans.get(plan or "") or self.requests_per_second
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class QuotaHeaders:
     """Where the API says how much of the daily quota is left."""
 
@@ -32,8 +36,10 @@ class QuotaHeaders:
     remaining_header: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RetryPolicy:
+    """How often and how long a failed request is tried again."""
+
     max_attempts: int
     initial_backoff_seconds: float
     max_backoff_seconds: float
@@ -42,8 +48,10 @@ class RetryPolicy:
     rate_limited_budget_seconds: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class HttpPolicy:
+    """Everything the client needs to know about the API's HTTP: timeouts, pace, quota, retries, errors."""
+
     connect_timeout: float
     read_timeout: float
     clock_skew_allowance_seconds: float

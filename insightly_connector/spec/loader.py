@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote
 
 from insightly_connector.destination.modes import RECORD_MODES
-from insightly_connector.destination.templates import WriteTemplates
 from insightly_connector.errors import ConfigError
 from insightly_connector.source.children import ChildPolicy, lineage
 from insightly_connector.source.flatten import FlattenPolicy
@@ -241,7 +240,6 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
         records_path=read["records_path"],
         params=dict(read["params"]),
         cursor=CursorPolicy.from_config(incremental) if incremental else None,
-        writes=WriteTemplates.compile(raw["primary_key"], write),
         dynamic_source=dynamic_source,
         references=dict(raw.get("references") or {}),
         sub_writes=_build_sub_writes(raw, defaults, render, where),

@@ -2,24 +2,28 @@
 
 A `Resource` keeps the merged blocks it was declared with (`read`, `incremental`, `write`: for the
 catalog, tools and tests) next to the objects compiled from them, which carry the behaviour: its
-paginator, cursor policy, records path and write templates. The runner reads only the latter."""
+paginator, cursor policy, records path and write templates. The runner reads only the latter. The write
+templates are compiled on first use: a read never needs them, nor the write side's modules."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from insightly_connector.destination.templates import WriteTemplates
 from insightly_connector.source.children import ChildPolicy
 from insightly_connector.source.flatten import FlattenPolicy
 from insightly_connector.source.incremental import CursorPolicy
 from insightly_connector.source.pages import ListRequest
 from insightly_connector.source.paginators import Paginator
 
+if TYPE_CHECKING:
+    from insightly_connector.destination.templates import WriteTemplates
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, eq=False)  # compiled once, compared by identity: no generated __eq__ to create
 class CustomFieldMeta:
     """How records carry custom-field values, and how the live custom-field metadata reads."""
 
@@ -73,12 +77,18 @@ class Resource:
     records_path: str
     params: Mapping[str, Any]
     cursor: CursorPolicy | None
-    writes: WriteTemplates
     dynamic_source: str | None = None
     references: Mapping[str, Any] = field(default_factory=dict)  # field -> resource it holds an id of
     sub_writes: Mapping[str, dict] = field(default_factory=dict)  # mode -> template, writes under a record
     child: ChildPolicy | None = None  # read under each record of a parent resource (one request per parent)
     flatten: FlattenPolicy | None = None  # the items of a parent's nested array (no request of its own)
+
+    @cached_property
+    def writes(self) -> WriteTemplates:
+        """The requests each write mode sends, compiled from `write` when a write first asks."""
+        from insightly_connector.destination.templates import WriteTemplates
+
+        return WriteTemplates.compile(self.primary_key, self.write)
 
     @property
     def key_fields(self) -> tuple[str, ...]:
