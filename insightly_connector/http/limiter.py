@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import statistics
 import threading
 import time
 from collections import deque
@@ -41,12 +42,11 @@ _MARGIN_SHARE_JUDGED = 0.5
 #: answers counts as late by all its time beyond half the margin, as the server may have counted the request
 #: as late as it answered.
 _ANSWERS_BEFORE_A_QUICKEST = 3
-#: The quickest answer is the third quickest of the last hundred: a few answers quicker than the server
-#: can be (a dead connection found at once) do not make every answer look late, and a slow spell of a few
-#: seconds does not become the norm (its sends would then not be moved, and the first sends after it,
-#: quick again, would reach the server less than a second after them).
+#: The quickest answer is the quickest of the last hundred that took at least half their median: a
+#: turn given back at once (a dead connection found before anything was written) is no answer and
+#: would make every answer look late, and a slow spell of a few seconds does not become the norm (its
+#: sends would then not be moved, and the quick sends after it would reach the server too soon).
 _QUICKEST_OF_ANSWERS = 100
-_QUICKEST_RANK = 2
 
 
 @dataclass
@@ -149,7 +149,8 @@ class RateLimiter:
             self._answer_count += 1
             quickest = 0.0
             if self._answer_count > _ANSWERS_BEFORE_A_QUICKEST:
-                quickest = sorted(self._elapsed)[min(_QUICKEST_RANK, len(self._elapsed) - 1)]
+                typical = statistics.median(self._elapsed)
+                quickest = min(taken for taken in self._elapsed if taken >= typical / 2)
             judged = list(self._recent) if quickest != self._quickest else [answered]
             self._quickest = quickest
             for entry in judged:  # under the lock: two moves of one send must not cross

@@ -311,3 +311,24 @@ def test_an_answer_slower_than_the_quickest_by_more_than_half_the_margin_moves_i
         assert _latest_logged(tmp_path) >= before + 0.5 - 0.1 - quick
     finally:
         limiter.store.close()
+
+
+def test_a_turn_given_back_at_once_is_no_answer_to_compare_with(tmp_path):
+    """A dead connection found before anything was written gives the turn back at once: were that the
+    quickest answer, every answer after it would look late by all its time."""
+    limiter = RateLimiter(1000, safety_margin_seconds=0.1, store=FileSendLog(tmp_path, "key"))
+    try:
+        for _ in range(5):  # answers of 0.2 s
+            limiter.acquire()
+            time.sleep(0.2)
+            limiter.release()
+        limiter.acquire()
+        limiter.release()  # given back at once
+        before = time.monotonic()
+        limiter.acquire()
+        granted = time.monotonic()
+        time.sleep(0.2)  # an answer as quick as the others
+        limiter.release()
+        assert before <= _latest_logged(tmp_path) <= granted  # not moved
+    finally:
+        limiter.store.close()
