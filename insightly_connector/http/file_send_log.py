@@ -24,6 +24,8 @@ _HEADER = struct.Struct("<dI")  # paused_until, number of send times that follow
 _TIME = struct.Struct("<d")
 _MAX_BYTES = _HEADER.size + KEEP * _TIME.size
 _STALE_SECONDS = 86_400  # a log nobody touched for a day belongs to a finished run
+_SWEEP_EVERY_SECONDS = 3_600  # a sweep stats every log (thousands on a test host: ~20 ms), so once an hour
+_SWEPT_MARK = ".swept"  # its modification time is the last sweep's
 
 
 class UnusableDirectory(OSError):
@@ -45,7 +47,7 @@ class FileSendLog:
 
     def __init__(self, directory: Path, key: str):
         _own_directory(directory)
-        _remove_stale(directory)
+        _sweep_now_and_then(directory)
         self.path = directory / f"{key}.log"
         self.description = "file"
         self._fd = self._open()
@@ -135,6 +137,22 @@ def _own_directory(directory: Path) -> None:
     info = os.lstat(directory)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o022:
         raise UnusableDirectory(f"{directory} is not a private directory of this user")
+
+
+def _sweep_now_and_then(directory: Path) -> None:
+    """Remove the stale logs if no process did in the last hour: a process start then costs one stat."""
+    mark = directory / _SWEPT_MARK
+    try:
+        if time.time() - os.stat(mark, follow_symlinks=False).st_mtime < _SWEEP_EVERY_SECONDS:
+            return
+    except FileNotFoundError:
+        pass
+    try:
+        os.close(os.open(mark, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600))
+        os.utime(mark, follow_symlinks=False)
+    except OSError:
+        pass  # a read-only directory: every start sweeps (and removes nothing)
+    _remove_stale(directory)
 
 
 def _remove_stale(directory: Path) -> None:

@@ -332,3 +332,27 @@ def test_a_turn_given_back_at_once_is_no_answer_to_compare_with(tmp_path):
         assert before <= _latest_logged(tmp_path) <= granted  # not moved
     finally:
         limiter.store.close()
+
+
+def test_stale_logs_are_swept_at_most_once_an_hour(tmp_path):
+    """A sweep stats every log in the directory, so a process start sweeps only if none did for an hour."""
+    directory = tmp_path / "logs"
+    directory.mkdir(mode=0o700)
+    two_days_ago = time.time() - 2 * 86_400
+
+    def stale_log(name: str) -> Path:
+        path = directory / f"{name}.log"
+        path.write_bytes(b"")
+        os.utime(path, (two_days_ago, two_days_ago))
+        return path
+
+    first = stale_log("first")
+    FileSendLog(directory, "key").close()
+    assert not first.exists()  # never swept before: swept now
+    second = stale_log("second")
+    FileSendLog(directory, "key").close()
+    assert second.exists()  # swept a moment ago
+    an_hour_ago = time.time() - 3_601
+    os.utime(directory / ".swept", (an_hour_ago, an_hour_ago))
+    FileSendLog(directory, "key").close()
+    assert not second.exists()
