@@ -61,9 +61,15 @@ def files_read() -> Iterator[list[Path]]:
 
 
 def _file_bytes(path: Path) -> bytes:
+    depends_on(path)
+    return path.read_bytes()
+
+
+def depends_on(path: Path) -> None:
+    """Count `path` among the files read in the open `files_read` blocks though it is not read now: what is
+    built depends on it all the same (a judgement of it was remembered)."""
     for files in _RECORDINGS:
         files.append(path)
-    return path.read_bytes()
 
 
 @functools.cache

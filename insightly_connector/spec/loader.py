@@ -8,6 +8,7 @@ for the caller. Nothing here knows the API: every fact comes from the YAML."""
 from __future__ import annotations
 
 import copy
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -21,14 +22,9 @@ from insightly_connector.source.children import ChildPolicy, lineage
 from insightly_connector.source.flatten import FlattenPolicy
 from insightly_connector.source.incremental import CursorPolicy
 from insightly_connector.source.paginators import compile_paginator
+from insightly_connector.spec import validation_cache
 from insightly_connector.spec.credential_policy import CredentialPolicy
-from insightly_connector.spec.documents import (
-    check_schema,
-    load_declaration,
-    load_record_schema,
-    read_json,
-    unknown,
-)
+from insightly_connector.spec.documents import check_schema, depends_on, load_declaration, read_json, unknown
 from insightly_connector.spec.http_policy import HttpPolicy
 from insightly_connector.spec.model import CustomFieldMeta, Resource
 from insightly_connector.spec.templating import render_build, runtime_macros
@@ -105,8 +101,10 @@ class Spec:
                 raise ConfigError(f"{where}: object {object_name!r} gives the resource name {name!r}, "
                                   "which is empty or already taken")
             described = {key: value for key, value in dynamic.items() if key not in ("name", "display_name")}
-            built.append(_build_resource(self, name, template, params,
-                                         {**described, "object_name": object_name}, template_name))
+            resource = _build_resource(self, name, template, params, {**described, "object_name": object_name},
+                                       template_name)
+            _check_fields(resource, f"{self.path.name}: resources.{name}")
+            built.append(resource)
         self.expanded.update((resource.name, resource) for resource in built)
         return built
 
@@ -142,6 +140,8 @@ def load_spec(path: str | Path | None = None, *, load_schemas: bool = True) -> S
         spec.expand_dynamic(name, [{raw["dynamic"]["name_field"]: "Sample"}])  # fail at load, not live
     for resource in spec.resources.values():
         _check_parent(spec, resource)
+    if load_schemas:
+        _check_record_schemas(spec)
     for name in list(spec.resources):
         spec.resources[name] = _with_ancestor_keys(spec, spec.resources[name])
     return spec
@@ -179,9 +179,6 @@ def _check_parent(spec: Spec, resource: Resource) -> None:
         raise ConfigError(f"{where}: a stream read under a parent is read-only here")
     if resource.child and not any(m.startswith("parent.") for m in runtime_macros(resource.path)):
         raise ConfigError(f"{where}: the path {resource.path!r} names no {{parent.*}} value")
-    if resource.flatten and spec.schemas_loaded and resource.flatten.field not in \
-            (parent.schema.get("properties") or {}):
-        raise ConfigError(f"{where}: {resource.flatten.field!r} is not a field of {parent.schema_path.name}")
 
 
 def _require(block: Mapping[str, Any], keys: Iterable[str], where: str) -> None:
@@ -217,7 +214,6 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
     single_object = bool(raw.get("single_object", False))
     schema_file = render(raw.get("schema", defaults["schema"]), "schema")
     schema_path = spec.root / schema_file
-    schema = load_record_schema(schema_path, f"{where}.schema: {schema_file}") if spec.schemas_loaded else {}
     resource = Resource(
         name=name,
         display_name=params["display_name"],
@@ -226,8 +222,8 @@ def _build_resource(spec: Spec, name: str, raw: dict, params: dict, dynamic: dic
         path=params["path"],
         primary_key=raw["primary_key"],
         endpoint=render(raw.get("endpoint", defaults["endpoint"]), "endpoint"),
-        schema=schema,
         schema_path=schema_path,
+        schema_label=f"{where}.schema: {schema_file}" if spec.schemas_loaded else None,
         read=read,
         incremental=incremental or None,
         custom_fields_path=render(raw["custom_fields"], "custom_fields") if "custom_fields" in raw else None,
@@ -303,17 +299,63 @@ def _check_resource(resource: Resource, raw: dict, where: str) -> None:
         raise ConfigError(f"{where}.upsert_key: the resource has no upsert mode")
     if "upsert" in resource.write and resource.upsert_key is None:  # discover would offer what write refuses
         raise ConfigError(f"{where}.write: upsert needs an upsert_key, the field to match on")
-    properties = resource.schema.get("properties")
-    if properties is None:
+
+
+def _check_record_schemas(spec: Spec) -> None:
+    """Every record schema is an object schema with the fields the declaration names (keys, cursor, parent
+    links, a flattened array). The verdict is remembered under each schema file's size and modification time
+    and the names checked, as Python judges its bytecode: while none changes, no schema is read here, and a
+    read reads only the schemas of what it reads."""
+    key = _record_schemas_key(spec)
+    if key is not None and validation_cache.recall(key) is not None:
+        for resource in spec.resources.values():
+            depends_on(resource.schema_path)
         return
+    for resource in spec.resources.values():
+        _check_fields(resource, f"{spec.path.name}: resources.{resource.name}")
+        if resource.flatten:
+            parent = spec.resources[resource.flatten.parent]
+            if resource.flatten.field not in (parent.schema.get("properties") or {}):
+                raise ConfigError(f"{spec.path.name}: resources.{resource.name}.flatten.parent: "
+                                  f"{resource.flatten.field!r} is not a field of {parent.schema_path.name}")
+    if key is not None:
+        validation_cache.remember(key, b"")
+
+
+def _record_schemas_key(spec: Spec) -> str | None:
+    """The cache key of the record schemas' verdict; None when a schema file cannot be found (the check
+    then says so)."""
+    parts = []
+    for resource in spec.resources.values():
+        try:
+            status = os.stat(resource.schema_path)
+        except OSError:
+            return None
+        flattened = (resource.flatten.field, str(spec.resources[resource.flatten.parent].schema_path)) \
+            if resource.flatten else None
+        parts.append(repr((resource.name, str(resource.schema_path), status.st_size, status.st_mtime_ns,
+                           _named_fields(resource), flattened)).encode("utf-8", "surrogateescape"))
+    return validation_cache.digest("record schemas", *parts)
+
+
+def _named_fields(resource: Resource) -> list[tuple[str, str]]:
+    """The fields the declaration names for a resource's records, by the YAML key that names each."""
     fields = [("primary_key", resource.primary_key), ("upsert_key", resource.upsert_key)]
     if resource.incremental:
         fields.append(("incremental.cursor_field", resource.incremental["cursor_field"]))
     for mode, template in resource.write.items():
         parent = template.get("parent", {})
         fields.append((f"write.{mode}.parent", parent.get("links_field", parent.get("id_field"))))
-    for key, field_name in fields:
-        if field_name is not None and field_name not in properties:
+    return [(key, name) for key, name in fields if name is not None]
+
+
+def _check_fields(resource: Resource, where: str) -> None:
+    """The record schema (read now) is an object schema with every field the declaration names."""
+    properties = resource.schema.get("properties")
+    if properties is None:  # loaded without record schemas
+        return
+    for key, field_name in _named_fields(resource):
+        if field_name not in properties:
             raise ConfigError(f"{where}.{key}: {field_name!r} is not a field of {resource.schema_path.name}")
 
 

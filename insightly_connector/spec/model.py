@@ -3,7 +3,8 @@
 A `Resource` keeps the merged blocks it was declared with (`read`, `incremental`, `write`: for the
 catalog, tools and tests) next to the objects compiled from them, which carry the behaviour: its
 paginator, cursor policy, records path and write templates. The runner reads only the latter. The write
-templates are compiled on first use: a read never needs them, nor the write side's modules."""
+templates are compiled, and the record schema read, on first use: a read never needs the former (nor the
+write side's modules), and a read of one resource needs one schema."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from insightly_connector.source.flatten import FlattenPolicy
 from insightly_connector.source.incremental import CursorPolicy
 from insightly_connector.source.pages import ListRequest
 from insightly_connector.source.paginators import Paginator
+from insightly_connector.spec.documents import load_record_schema
 
 if TYPE_CHECKING:
     from insightly_connector.destination.templates import WriteTemplates
@@ -63,8 +65,8 @@ class Resource:
     path: str
     primary_key: str
     endpoint: str
-    schema: dict
     schema_path: Path
+    schema_label: str | None  # where the schema is declared, for its errors; None: loaded without record schemas
     read: dict  # as declared (merged)
     incremental: dict | None  # as declared (merged)
     custom_fields_path: str | None
@@ -82,6 +84,13 @@ class Resource:
     sub_writes: Mapping[str, dict] = field(default_factory=dict)  # mode -> template, writes under a record
     child: ChildPolicy | None = None  # read under each record of a parent resource (one request per parent)
     flatten: FlattenPolicy | None = None  # the items of a parent's nested array (no request of its own)
+
+    @cached_property
+    def schema(self) -> dict:
+        """The record schema (`{}` when the spec was loaded without them)."""
+        if self.schema_label is None:
+            return {}
+        return load_record_schema(self.schema_path, self.schema_label)
 
     @cached_property
     def writes(self) -> WriteTemplates:
