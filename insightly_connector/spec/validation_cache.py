@@ -5,7 +5,8 @@ does before its first request (importing PyYAML and jsonschema alone takes most 
 answer only changes when one of the files does. So the answer is stored under a digest of every byte
 it depends on (the files, and this package's version for the code that judges them): an edited file
 has another digest and is validated again. Only declarations are cached (and, by `printed_spec.py`,
-the `spec` verb's output), never a credential. When no cache directory can be written, everything is
+the `spec` verb's output; by the loader, the record schemas' verdict, keyed like Python's bytecode by each
+file's size and modification time), never a credential. When no cache directory can be written, everything is
 simply validated every time."""
 
 from __future__ import annotations
