@@ -238,15 +238,16 @@ def miss_note(missed: dict[str, float]) -> str:
     misses = [f"{name.split(' (')[0]} by {value - TARGET_MS:.0f} ms" for name, value in missed.items()]
     return (f"Missed: {', '.join(misses)} (as installed). The declaration's validation and `spec`'s output are "
             f"remembered by content, HTTP is the standard library's, the command line imports only the verb that "
-            f"runs, and a read imports no write-side module. What is left is in the phases above: mostly importing "
-            f"the modules a first request needs (the runner's own, about 40 classes made by @dataclass whose "
-            f"generated methods are compiled from source at every start on Python 3.11, a fifth of the "
-            f"instructions before the first request; the standard library's http.client, ssl, email, argparse, "
-            f"concurrent.futures and logging; orjson) and building the spec (all 146 resources, each record schema "
-            f"read and parsed, though a read needs one). To close: build the spec's resources and read their "
-            f"schemas when first used, with the load-time checks remembered by content like the declaration's; "
-            f"fewer dataclasses on the path (plain tuples for the small value holders); a Python (3.13) that "
-            f"compiles a dataclass's methods in one go. On a loaded host every figure here is inflated too.")
+            f"runs, a read imports no write-side module and reads only the record schemas it uses (their verdict is "
+            f"remembered). What is left is in the phases above: mostly importing the modules a first request needs "
+            f"(the runner's own, about 40 classes made by @dataclass whose generated methods are compiled from "
+            f"source at every start on Python 3.11, a fifth of the instructions before the first request; the "
+            f"standard library's http.client, ssl, email, argparse, concurrent.futures and logging; orjson), and "
+            f"building the spec (every one of the 146 resources merged, rendered and compiled, though a read needs "
+            f"one). To close: build each resource when first used, with the load-time checks remembered like the "
+            f"declaration's (the catalog would look names up instead of walking every resource); fewer dataclasses "
+            f"on the path (plain tuples for the small value holders); a Python (3.13) that compiles a dataclass's "
+            f"methods in one go. On a loaded host every figure here is inflated too.")
 
 
 def _bare_interpreter_ms(python: Path, env: dict[str, str], runs: int) -> float:

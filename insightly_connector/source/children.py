@@ -78,7 +78,7 @@ class ChildPolicy:
                    declared.get("cursor_field"), declared.get("parents", "changed"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # a figure to tell, never compared: no generated __eq__ to create
 class Estimate:
     """What reading a child stream costs: one request per parent, plus the parent list's pages. A stream
     under parents that are themselves read per parent (`levels` > 1) costs one request per root parent
