@@ -30,7 +30,7 @@ import json
 from collections import deque
 from collections.abc import Sequence
 from itertools import accumulate, compress, repeat
-from operator import add
+from operator import add, mod
 from typing import Any
 
 import orjson
@@ -39,6 +39,7 @@ from insightly_connector.protocols.typed_dates import SPACE_SEPARATED, DateConve
 from insightly_connector.source.raw_records import RawRecords, top_level_members
 
 _T_AT, _END_AT = 10, 19  # in `2024-03-02 10:11:12`: 'T' replaces the space; 'Z' goes before the closing quote
+_WIDTH = _END_AT + 1  # a text and the separator after it, in a column joined for judging
 _MARK = b"\0"
 
 
@@ -92,25 +93,27 @@ def _dates(page: bytearray, records: RawRecords, converter: DateConverter, start
     """Where each top-level date value to convert starts in `page` (after its opening quote), and the
     records to rewrite alone (records in `skip` were rewritten alone already)."""
     braces = map(page.find, repeat(b"{"), map(add, starts, repeat(1)), ends)
-    nested = [end if brace < 0 else brace for brace, end in zip(braces, ends, strict=True)]
-    after = starts.copy()  # where to look for each record's next name: at the member found before it
+    nested = list(map(mod, braces, map(add, ends, repeat(1))))  # a record's first `{` after its own; -1 -> its end
+    after = starts  # where to look for each record's next name: at the member found before it (never written to)
     dates: list[int] = []
     alone: set[int] = set()
     for name in _in_record_order(page, converter.fields, starts[0], ends[0]):
-        values = records.column(name)
-        shaped, others = _by_shape(values, converter.fields[name], skip)
+        values = records.values(name)
+        shaped, texts, others = _by_shape(values, converter.fields[name], skip)
         alone.update(others)
         if not shaped:
             continue
-        found, prefix = _members(page, name, [values[index] for index in shaped], shaped, after, starts, nested)
+        everyone = len(shaped) == len(after)
+        found, prefix = _members(page, name, texts, shaped, after, starts, nested)
         if -1 in found:
             alone.update(record for record, at in zip(shaped, found, strict=True) if at < 0)
             dates += [at + prefix for at in found if at >= 0]
         else:
             dates += map(add, found, repeat(prefix))
-        if len(shaped) == len(after) and -1 not in found:
+        if everyone and -1 not in found:
             after = found  # each search started at `after`, so what it found is at or past it
         else:
+            after = after.copy() if after is starts else after
             deque(map(after.__setitem__, shaped, map(max, map(after.__getitem__, shaped), found)), maxlen=0)
     return dates, alone
 
@@ -122,25 +125,35 @@ def _in_record_order(page: bytearray, fields: dict[str, str], start: int, end: i
     return sorted(fields, key=lambda name: (where[name] < 0, where[name]))
 
 
-def _by_shape(values: list, api_format: str, skip: set[int]) -> tuple[list[int], list[int]]:
+def _by_shape(values: list, api_format: str, skip: set[int]) -> tuple[list[int], list[str], list[int]]:
     """The records whose value `rfc3339_from` converts by slicing (19 printable ASCII characters, the 11th a
-    space: rewritten in place), and those whose value it changes otherwise (rewritten alone); any other
-    value stays as it is."""
-    texts_at = list(compress(range(len(values)), map(isinstance, values, repeat(str))))
+    space: rewritten in place) with those values, and the records whose value it changes otherwise
+    (rewritten alone); any other value stays as it is."""
+    try:
+        joined = '"'.join(values)  # the common column: a text in every record
+        texts_at: Any = range(len(values))
+        texts = values
+    except TypeError:
+        texts_at = list(compress(range(len(values)), map(isinstance, values, repeat(str))))
+        texts = list(map(values.__getitem__, texts_at))
+        joined = '"'.join(texts)
     if skip:
         texts_at = [index for index in texts_at if index not in skip]
-    texts = list(map(values.__getitem__, texts_at))
-    joined = "".join(texts)
-    if api_format == SPACE_SEPARATED and set(map(len, texts)) <= {_END_AT} and joined.isascii() \
-            and joined.isprintable() and joined[_T_AT::_END_AT] == " " * len(texts):
-        return texts_at, []  # the common case, judged for the whole page at once
+        texts = list(map(values.__getitem__, texts_at))
+        joined = '"'.join(texts)
+    count = len(texts)
+    # Every text 19 characters long: the joined length is right and each '"' is a separator on its grid.
+    if api_format == SPACE_SEPARATED and len(joined) == _WIDTH * count - 1 and joined.count('"') == count - 1 \
+            and joined[_END_AT::_WIDTH] == '"' * (count - 1) and joined[_T_AT::_WIDTH] == " " * count \
+            and joined.isascii() and joined.isprintable():
+        return list(texts_at), texts, []  # the common case, judged for the whole page at once
     shaped = [index for index, text in zip(texts_at, texts, strict=True)
               if api_format == SPACE_SEPARATED and len(text) == _END_AT and text.isascii() and text.isprintable()
               and text[_T_AT] == " "]
     in_place = set(shaped)
     others = [index for index, text in zip(texts_at, texts, strict=True)
               if index not in in_place and rfc3339_from(text, api_format) != text]
-    return shaped, others
+    return shaped, list(map(values.__getitem__, shaped)), others
 
 
 def _members(page: bytearray, name: str, texts: list[str], records: list[int], after: list[int],
@@ -150,8 +163,11 @@ def _members(page: bytearray, name: str, texts: list[str], records: list[int], a
     past that its value starts."""
     spelt = orjson.dumps(name).decode()
     members = (f',{spelt}:"' + f'"\n,{spelt}:"'.join(texts) + '"').encode().split(b"\n")
-    limits = list(map(nested.__getitem__, records))
-    found = list(map(page.find, members, map(after.__getitem__, records), limits))
+    if len(records) == len(after):  # every record: the lists are already in record order
+        froms, limits = after, nested
+    else:
+        froms, limits = list(map(after.__getitem__, records)), list(map(nested.__getitem__, records))
+    found = list(map(page.find, members, froms, limits))
     if -1 in found:  # from the record's start, then as its first member
         for index in [index for index, at in enumerate(found) if at < 0]:
             start, member = starts[records[index]], members[index]

@@ -161,6 +161,11 @@ class RawRecords(Sequence[dict]):
             return list(values)
         return [None if value is unset else value for value in values]
 
+    def values(self, field: str) -> list:
+        """The page's own column of a top-level field, not copied: `msgspec.UNSET` where it is absent.
+        Read it, never change it."""
+        return self._selected(field)
+
     def present(self, field: str) -> int:
         """How many of the records have `field` at the top level (null included)."""
         unset = _msgspec().UNSET

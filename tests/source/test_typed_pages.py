@@ -136,3 +136,21 @@ def test_harness_pages_read_typed_match_the_reference(harness_factory, read_in_p
         assert data_of(format_name, line) == expected
         converted += expected != raw
     assert converted == len(plain)  # every record has a date to convert
+
+
+@pytest.mark.parametrize("odd", [
+    [rb'"2024-03-02 10:11:1"', rb'"2024-03-02 10:11:123"'],  # 18 and 20 characters: 38 in all, as two dates
+    [rb'"2024-03-02 10:11:1"', rb'"\"abcdefghij klmnopqr"'],  # and a quote where a separator would be
+    [rb'"2024-03-02 10:11:\"9"'],  # 19 characters, one a quote (spelt with an escape)
+    [rb'"2024-03-02 10:11:1\\\\"', rb'"2024-03-02\t10:11:12"'],  # a backslash; a tab, not printable
+    [rb'null', rb'17', rb'"x"'],  # not every record holds a text
+])
+def test_a_column_judged_at_once_still_sees_one_odd_value(odd):
+    """A page's column is judged in one go when every value has the common shape: values that differ
+    from it only in ways that keep the column's total length must still be found and handled alone."""
+    converter = DateConverter.for_schema(SCHEMA)
+    values = [b'"2024-03-02 10:11:%02d"' % (i % 60) for i in range(40)]
+    values[7:7 + len(odd)] = odd
+    records = [b'{"ID":%d,"UPDATED":%s,"CREATED":"2024-03-02 10:11:12"}' % (i, value) for i, value in enumerate(values)]
+    lines = typed_lines("airbyte", b"[" + b",".join(records) + b"]")
+    assert [data_of("airbyte", line) for line in lines] == [expected_bytes(raw, converter) for raw in records]
