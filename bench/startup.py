@@ -212,7 +212,10 @@ def _read_phases(python: Path, env: dict[str, str], read_args: list[str], workdi
     for _ in range(runs):
         done = subprocess.run([str(python), "-c", _PHASE_PROBE, *read_args], cwd=workdir, env=env,
                               capture_output=True, text=True, timeout=60, check=False)
-        probe = json.loads(done.stderr.strip().splitlines()[-1])
+        try:
+            probe = json.loads(done.stderr.strip().splitlines()[-1])
+        except (IndexError, ValueError):
+            raise RuntimeError(f"the phase probe reached no first connection: {done.stderr[-2000:]}") from None
         marks = probe["marks"]
         command_line = "the command line (Python's dataclasses module, cli, argparse, the read verb's parser)"
         for name, ms in ((command_line, marks["verb"]),
