@@ -8,10 +8,10 @@ insightly_connector`, through setuptools' import hook, bytecode compiled by a wa
 them. The declaration's validation is cached by content hash (`spec/validation_cache.py`), and `spec`'s
 output is remembered with the files it was built from (`spec/printed_spec.py`), both warmed by a first run;
 `spec` building its output (as after an edit of connector.yaml, a schema or the code) is shown too. Every
-run has a fresh XDG_RUNTIME_DIR, where the limiter keeps its send logs: a process start sweeps the stale ones
-and so stats every log there, and the runtime directory of a shared test host holds thousands (a note says
-what that sweep costs here). The notes list what a `--help` and a read still import, heaviest first, from
-`python -X importtime`."""
+run has a fresh XDG_RUNTIME_DIR, where the limiter keeps its send logs, as a user's own has a few: a sweep of
+the stale ones (at most once an hour) stats every log there, and the runtime directory of a shared test host
+holds thousands (a note says what that sweep costs here). The notes list what a `--help` and a read still
+import, heaviest first, from `python -X importtime`."""
 
 from __future__ import annotations
 
@@ -120,8 +120,9 @@ def _send_log_sweep_note() -> str:
         started = time.perf_counter()
         _remove_stale(directory)
         times.append(1000 * (time.perf_counter() - started))
-    return (f"This host's own runtime directory holds {logs} send logs ({directory}); the sweep of stale ones at "
-            f"every process start stats each: {statistics.median(times):.1f} ms median, not in the figures above.")
+    return (f"This host's own runtime directory holds {logs} send logs ({directory}); a sweep of the stale ones "
+            f"(at most once an hour, by the first process to start after it is due) stats each: "
+            f"{statistics.median(times):.1f} ms median, not in the figures above.")
 
 
 def _compiled_env(**extra: str) -> dict[str, str]:
