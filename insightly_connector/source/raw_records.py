@@ -121,8 +121,13 @@ class _Columns:
             rows = _columns_decoder(missing).decode(self.body)
         except msgspec.ValidationError as exc:
             raise MalformedPage(f"a record is not an object, or holds a number out of range ({exc})") from None
-        for index, field in enumerate(missing):
-            self._decoded[field] = list(map(operator.attrgetter(f"c{index}"), rows))
+        if len(missing) == 1 or not rows:
+            for index, field in enumerate(missing):
+                self._decoded[field] = list(map(operator.attrgetter(f"c{index}"), rows))
+            return
+        # Each row read once, its fields together (a pass per field reread every row from memory).
+        getter = operator.attrgetter(*(f"c{index}" for index in range(len(missing))))
+        self._decoded.update(zip(missing, map(list, zip(*map(getter, rows), strict=True)), strict=True))
 
 
 class RawRecords(Sequence[dict]):
