@@ -90,12 +90,9 @@ def run(runs: int = RUNS) -> Section:
                 f"window's least ({100 * beyond / run_seconds:.1f}%): the limiter's {1000 * margin:.0f} ms margin "
                 f"per second is {RECORDS // RATE_LIMIT * margin:.1f} s of it, the last {RATE_LIMIT} writes' "
                 f"{max(idle, 0.0):.2f} s beyond a second another, and the rest is sends moved later because their "
-                f"answers came late (the first three among them). The last writes are slow because the writer "
-                f"splits the records among its {shipped_rate_limit().get('max_in_flight')} workers by key: once the "
-                f"shorter shares are done, the last worker writes alone, one record "
-                f"per round trip; a create is also preceded by the check request that reads the server's clock. "
-                f"To close: a lighter start-up (section 0); a writer whose idle workers take the next key from "
-                f"a shared queue (keys stay in order per key); a margin under 10 ms gains 0.1% per ms.")
+                f"answers came late (the first three among them). A create is also preceded by the check request "
+                f"that reads the server's clock. To close: a lighter start-up (section 0); a margin under 10 ms "
+                f"gains 0.1% per ms, at a higher risk of 429s on a busy host.")
     throttled_runs = sum(1 for runs_of_mode in results.values() for _, log in runs_of_mode
                          if any(entry["status"] == 429 for entry in log))
     if throttled_runs:

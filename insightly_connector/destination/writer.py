@@ -1,5 +1,7 @@
-"""Sending a planned write: a few workers, each owning the keys that hash to it (so the order per key
-is kept), all through the credential's shared client and limiter.
+"""Sending a planned write: a few workers, all through the credential's shared client and limiter, each
+taking the next key's writes from one shared queue and sending them in input order (so the order per
+key is kept, and no worker idles while another still has a backlog: the run ends with its last write,
+not with the slowest worker's share).
 
 What a failed status means for a write (reject, fatal, stop and reject the rest, already absent) is
 the error policy's write (or delete) action. A create whose outcome is unknown is never re-sent
@@ -10,7 +12,7 @@ same way when re-run."""
 from __future__ import annotations
 
 import threading
-import zlib
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -116,12 +118,13 @@ class Writer:
             if self._settled_earlier(write.lines, write.raws, write.payload):
                 continue
             jobs.append(_Job(write, resumed=state.get(write.line)))
-        workers = self.spec.http.rate_limit.max_in_flight
-        partitions: list[list[_Job]] = [[] for _ in range(workers)]
+        by_key: dict[str, list[_Job]] = {}
         for job in jobs:
-            partitions[zlib.crc32(job.write.key.encode()) % workers].append(job)
-        threads = [threading.Thread(target=self._work, args=(part,), name=f"write-{n}", daemon=True)
-                   for n, part in enumerate(partitions) if part]
+            by_key.setdefault(job.write.key, []).append(job)
+        queue = deque(by_key.values())
+        workers = min(self.spec.http.rate_limit.max_in_flight, len(queue))
+        threads = [threading.Thread(target=self._work, args=(queue,), name=f"write-{n}", daemon=True)
+                   for n in range(workers)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -159,7 +162,16 @@ class Writer:
                                    record_id=known.entry.get("id"), attempts=0, error=error, from_journal=True)
         return True
 
-    def _work(self, jobs: list[_Job]) -> None:
+    def _work(self, queue: deque[list[_Job]]) -> None:
+        """Take one key's writes at a time until none are left (`popleft` is atomic)."""
+        while True:
+            try:
+                key_jobs = queue.popleft()
+            except IndexError:
+                return
+            self._work_through(key_jobs)
+
+    def _work_through(self, jobs: list[_Job]) -> None:
         for job in jobs:
             if self._stop.is_set():
                 self._count("pending", len(job.write.lines))
