@@ -100,7 +100,9 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _report("interrupted")
         return ExitCode.INTERRUPTED
-    except BrokenPipeError:
+    except BrokenPipeError:  # `read ... | head`: the reader has what it wanted; say why the run stopped
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit's flush
+        _report("stopped: the output was closed (broken pipe) before the run finished")
         return ExitCode.FATAL
     except Exception as exc:  # the last line of defence: never a raw traceback with secrets in it
         if os.environ.get("INSIGHTLY_CONNECTOR_DEBUG") == "1":

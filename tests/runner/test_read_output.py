@@ -80,6 +80,8 @@ def test_a_reader_that_closes_the_pipe_leaves_the_resource_interrupted_not_unsta
         done.kill()
     assert done.returncode == 1
     assert "contacts: interrupted: " in stderr and "not_started" not in stderr
+    assert stderr.splitlines()[-1] == "stopped: the output was closed (broken pipe) before the run finished"
+    assert "Exception ignored" not in stderr and "Traceback" not in stderr
 
 
 def test_progress_with_a_total_shows_share_and_time_left():
