@@ -72,14 +72,19 @@ def test_a_log_that_cannot_be_written_is_a_usage_error(tmp_path):
     assert done.returncode == 2 and "--request-log" in done.stderr
 
 
-def test_a_child_streams_requests_are_named_after_it_not_its_parent(tmp_path):
+def _logged_requests_of_a_read(tmp_path, resource: str) -> list[dict]:
+    """The request lines a successful read of `resource` (a small harness) writes to its request log."""
     log = tmp_path / "requests.jsonl"
     with Harness(contacts=4, rate_limit_per_second=None) as harness:
         credential = write_credential(tmp_path, credential_dict(harness))
-        done = run_cli("read", "--credential", credential, "--resources", "contacts_file_attachments",
+        done = run_cli("read", "--credential", credential, "--resources", resource,
                        "--output", str(tmp_path / "out"), "--request-log", str(log))
     assert done.returncode == 0, done.stderr
-    requests = [line for line in _lines(log) if line["event"] == "request"]
+    return [line for line in _lines(log) if line["event"] == "request"]
+
+
+def test_a_child_streams_requests_are_named_after_it_not_its_parent(tmp_path):
+    requests = _logged_requests_of_a_read(tmp_path, "contacts_file_attachments")
     children = [r for r in requests if r["path"].endswith("/FileAttachments")]
     assert len(children) == 4 and {r["resource"] for r in children} == {"contacts_file_attachments"}
     assert {r["resource"] for r in requests if r["path"] == "/v3.1/Contacts"} == {"contacts"}
@@ -88,13 +93,7 @@ def test_a_child_streams_requests_are_named_after_it_not_its_parent(tmp_path):
 def test_requests_for_objects_found_live_are_named_after_their_resource(tmp_path):
     """Custom objects become resources during the run (one per object listed live): their requests are named
     too, not left unnamed because the log was set up before they existed."""
-    log = tmp_path / "requests.jsonl"
-    with Harness(contacts=4, rate_limit_per_second=None) as harness:
-        credential = write_credential(tmp_path, credential_dict(harness))
-        done = run_cli("read", "--credential", credential, "--resources", "custom_object_records",
-                       "--output", str(tmp_path / "out"), "--request-log", str(log))
-    assert done.returncode == 0, done.stderr
-    requests = [line for line in _lines(log) if line["event"] == "request"]
+    requests = _logged_requests_of_a_read(tmp_path, "custom_object_records")
     records = [r for r in requests if r["path"].endswith("__c")]
     assert records and all(r["resource"] == r["path"].rsplit("/", 1)[-1].lower() for r in records)
     assert {r["resource"] for r in requests if r["path"] == "/v3.1/CustomObjects"} == {"custom_objects"}
